@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// blobDir holds the files of a data directory: finished blobs under files/, uploads in progress
+// under tmp/ (the same filesystem, so a finished temp file is renamed into place).
+type blobDir struct{ root string }
+
+func (b blobDir) filesDir() string { return filepath.Join(b.root, "files") }
+func (b blobDir) tmpDir() string   { return filepath.Join(b.root, "tmp") }
+
+func (b blobDir) init() error {
+	for _, d := range []string{b.filesDir(), b.tmpDir()} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// path is where the blob called name lives. Names are made of ids only.
+func (b blobDir) path(name string) string {
+	return filepath.Join(b.filesDir(), filepath.FromSlash(name))
+}
+
+// place moves the finished temp file src to the blob called name: fsync the file, rename it into
+// place, fsync the directory, so that the blob is durable before any row refers to it.
+func (b blobDir) place(src, name string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("open temp blob: %w", err)
+	}
+	syncErr := f.Sync()
+	f.Close()
+	if syncErr != nil {
+		return fmt.Errorf("sync blob: %w", syncErr)
+	}
+	dst := b.path(name)
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create blob dir: %w", err)
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return fmt.Errorf("place blob: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// remove deletes a blob and the directories it leaves empty; a blob already gone is not an error.
+func (b blobDir) remove(name string) error {
+	p := b.path(name)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for dir := filepath.Dir(p); dir != b.filesDir() && len(dir) > len(b.filesDir()); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil { // not empty (or gone): stop climbing
+			break
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync dir: %w", err)
+	}
+	return nil
+}
+
+// CreateTemp makes a new file in the data directory's tmp/ for an upload in progress. The caller
+// either hands its name to a Save call (which moves it into place) or removes it.
+func (s *Store) CreateTemp() (*os.File, error) {
+	f, err := os.CreateTemp(s.blobs.tmpDir(), "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("create temp file: %w", err)
+	}
+	return f, nil
+}
+
+// BlobPath is the file path of a stored blob, for serving it.
+func (s *Store) BlobPath(name string) string { return s.blobs.path(name) }
+
+// SweepOrphans removes every temp file and every blob that no row refers to, and returns the
+// names it removed. It runs at start-up, before any request, so nothing is in flight.
+func (s *Store) SweepOrphans(ctx context.Context) ([]string, error) {
+	if err := os.RemoveAll(s.blobs.tmpDir()); err != nil {
+		return nil, fmt.Errorf("clear tmp: %w", err)
+	}
+	if err := os.MkdirAll(s.blobs.tmpDir(), 0o750); err != nil {
+		return nil, err
+	}
+	known, err := s.referencedBlobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	root := s.blobs.filesDir()
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		name := filepath.ToSlash(rel)
+		if _, ok := known[name]; ok {
+			return nil
+		}
+		removed = append(removed, name)
+		return s.blobs.remove(name)
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep blobs: %w", err)
+	}
+	return removed, nil
+}
+
+func (s *Store) referencedBlobs(ctx context.Context) (map[string]struct{}, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT blob FROM assets")
+	if err != nil {
+		return nil, fmt.Errorf("list blobs: %w", err)
+	}
+	defer rows.Close()
+	known := map[string]struct{}{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		known[name] = struct{}{}
+	}
+	return known, rows.Err()
+}

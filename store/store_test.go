@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func openTest(t *testing.T) (*Store, Cloud) {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c, err := s.PutCloud(context.Background(), Cloud{Name: "demo", APIKey: "k", APISecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func tempWith(t *testing.T, s *Store, body string) string {
+	t.Helper()
+	f, err := s.CreateTemp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(body); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return f.Name()
+}
+
+func newAsset(c Cloud, publicID string) Asset {
+	return Asset{AssetKey: AssetKey{CloudID: c.ID, ResourceType: "raw", Type: "upload", PublicID: publicID},
+		Format: "txt", Bytes: 5, ETag: "e", Tags: []string{"b", "a"}, Context: map[string]string{"k": "v"}}
+}
+
+func blobFiles(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(s.Dir(), "files"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestSaveOverwriteAndExisting(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	first, res, err := s.SaveAsset(ctx, newAsset(c, "doc"), tempWith(t, s, "one"), true)
+	if err != nil || res != Created {
+		t.Fatalf("create: %v %v", res, err)
+	}
+	second, res, err := s.SaveAsset(ctx, newAsset(c, "doc"), tempWith(t, s, "two"), true)
+	if err != nil || res != Overwritten {
+		t.Fatalf("overwrite: %v %v", res, err)
+	}
+	if second.AssetID != first.AssetID || second.Version <= first.Version || second.VersionID == first.VersionID {
+		t.Fatalf("overwrite must keep asset_id and move version: %+v %+v", first, second)
+	}
+	got, _ := os.ReadFile(s.BlobPath(second.Blob))
+	if string(got) != "two" {
+		t.Fatalf("blob = %q", got)
+	}
+	if n := len(blobFiles(t, s)); n != 1 {
+		t.Fatalf("old blob not removed: %d files", n)
+	}
+	third, res, err := s.SaveAsset(ctx, newAsset(c, "doc"), tempWith(t, s, "three"), false)
+	if err != nil || res != Existing || third.VersionID != second.VersionID {
+		t.Fatalf("no-overwrite: %v %v %+v", res, err, third)
+	}
+	got, _ = os.ReadFile(s.BlobPath(second.Blob))
+	if string(got) != "two" || len(blobFiles(t, s)) != 1 {
+		t.Fatalf("existing asset changed: %q", got)
+	}
+	read, err := s.Asset(ctx, second.AssetKey)
+	if err != nil || len(read.Tags) != 2 || read.Tags[0] != "a" || read.Context["k"] != "v" {
+		t.Fatalf("read back: %+v %v", read, err)
+	}
+}
+
+// A failure between the blob write and the commit (what a crash there leaves) must leave no row,
+// and at most an orphan file that the next start-up sweeps.
+func TestCrashBetweenBlobAndCommit(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.PutCloud(ctx, Cloud{Name: "demo", APIKey: "k", APISecret: "s"})
+	injected := errors.New("injected crash")
+	s.afterBlobWrite = func() error { return injected }
+	src := tempWith(t, s, "bytes")
+	if _, _, err := s.SaveAsset(ctx, newAsset(c, "lost"), src, true); !errors.Is(err, injected) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := s.Asset(ctx, AssetKey{CloudID: c.ID, ResourceType: "raw", Type: "upload", PublicID: "lost"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("row exists after failed commit: %v", err)
+	}
+	// Simulate the crash leaving the placed blob behind, then restart.
+	orphan := filepath.Join(dir, "files", "originals", "ab", "abcdef")
+	os.MkdirAll(filepath.Dir(orphan), 0o750)
+	os.WriteFile(orphan, []byte("x"), 0o640)
+	os.WriteFile(filepath.Join(dir, "tmp", "upload-1"), []byte("x"), 0o640)
+	s.Close()
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if files := blobFiles(t, s); len(files) != 0 {
+		t.Fatalf("orphans survive restart: %v", files)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(entries) != 0 {
+		t.Fatalf("temp files survive restart: %d", len(entries))
+	}
+}
+
+func TestRenameAndDelete(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	a, _, _ := s.SaveAsset(ctx, newAsset(c, "a"), tempWith(t, s, "A"), true)
+	b, _, _ := s.SaveAsset(ctx, newAsset(c, "b"), tempWith(t, s, "B"), true)
+	if _, err := s.RenameAsset(ctx, a.AssetKey, "upload", "b", "", false); !errors.Is(err, ErrExists) {
+		t.Fatalf("rename onto existing without overwrite: %v", err)
+	}
+	r, err := s.RenameAsset(ctx, a.AssetKey, "private", "b", "", true)
+	if err != nil || r.PublicID != "b" || r.Type != "private" || r.AssetID != a.AssetID {
+		t.Fatalf("rename: %+v %v", r, err)
+	}
+	// The renamed asset went to type private, so upload/b is untouched.
+	if _, err := s.Asset(ctx, b.AssetKey); err != nil {
+		t.Fatalf("upload/b: %v", err)
+	}
+	if _, err := s.Asset(ctx, a.AssetKey); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old key still there: %v", err)
+	}
+	if _, err := s.DeleteAsset(ctx, r.AssetKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.BlobPath(r.Blob)); !os.IsNotExist(err) {
+		t.Fatalf("blob not removed: %v", err)
+	}
+	if _, err := s.DeleteAsset(ctx, r.AssetKey); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestTagAndContextCommands(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	a, _, _ := s.SaveAsset(ctx, newAsset(c, "x"), tempWith(t, s, "X"), true)
+	scope := a.AssetKey
+	found, err := s.UpdateTags(ctx, scope, []string{"x", "missing"}, TagAdd, []string{"c"})
+	if err != nil || len(found) != 1 || found[0] != "x" {
+		t.Fatalf("add: %v %v", found, err)
+	}
+	check := func(wantTags string, wantCtx map[string]string) {
+		t.Helper()
+		got, _ := s.Asset(ctx, scope)
+		tags := ""
+		for _, tg := range got.Tags {
+			tags += tg + ","
+		}
+		if tags != wantTags || len(got.Context) != len(wantCtx) {
+			t.Fatalf("tags %q context %v", tags, got.Context)
+		}
+		for k, v := range wantCtx {
+			if got.Context[k] != v {
+				t.Fatalf("context %v, want %v", got.Context, wantCtx)
+			}
+		}
+	}
+	check("a,b,c,", map[string]string{"k": "v"})
+	s.UpdateTags(ctx, scope, []string{"x"}, TagRemove, []string{"a"})
+	check("b,c,", map[string]string{"k": "v"})
+	s.UpdateTags(ctx, scope, []string{"x"}, TagReplace, []string{"z"})
+	check("z,", map[string]string{"k": "v"})
+	s.UpdateContext(ctx, scope, []string{"x"}, ContextAdd, map[string]string{"k": "", "n": "1"})
+	check("z,", map[string]string{"n": "1"})
+	s.UpdateTags(ctx, scope, []string{"x"}, TagRemoveAll, nil)
+	s.UpdateContext(ctx, scope, []string{"x"}, ContextRemoveAll, nil)
+	check("", nil)
+}
