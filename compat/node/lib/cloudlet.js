@@ -42,7 +42,9 @@ function sha1(text) {
 const exchanges = [];
 
 function printable(buf) {
-  const text = Buffer.isBuffer(buf) ? buf.toString('latin1') : String(buf);
+  const text = (Buffer.isBuffer(buf) ? buf.toString('latin1') : String(buf))
+    .replace(/(filename="[^"]*"\r\n(?:[^\r\n]+\r\n)*\r\n)([\s\S]*?)(\r\n--)/g,
+      (_, head, content, tail) => `${head}<${content.length} bytes of file content>${tail}`);
   const clean = text.replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '.');
   return clean.length > SHOWN_BODY_CHARS
     ? `${clean.slice(0, SHOWN_BODY_CHARS)}... (${clean.length} chars)`
@@ -282,3 +284,27 @@ module.exports = {
   startCloudlet,
   testdata,
 };
+
+// Wraps a test body so that a failure also prints the last HTTP exchanges and the server log:
+// the report then carries the exact request and response that went wrong.
+function withDiagnostics(getServer, fn) {
+  return async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      const server = getServer();
+      const detail = [
+        'last HTTP exchanges:',
+        describeExchanges(3),
+        server ? `cloudlet log (tail):\n${server.logTail(15)}` : '(cloudlet not running)',
+      ].join('\n');
+      if (err && typeof err === 'object' && !(err instanceof Error)) {
+        throw new Error(`${JSON.stringify(err)}\n${detail}`);
+      }
+      if (err instanceof Error) err.message = `${err.message}\n${detail}`;
+      throw err;
+    }
+  };
+}
+
+module.exports.withDiagnostics = withDiagnostics;

@@ -1,0 +1,34 @@
+# cloudlet: `make run` starts the server, `make test` runs every test. Both install what they need.
+GO      ?= go
+BIN     := bin/cloudlet
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test unit fuzz compat clean
+
+all: build
+
+# System packages: libvips for the image engine (cgo), Node.js for the SDK suite. Idempotent.
+deps:
+	@if ! pkg-config --exists vips 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "installing libvips-dev, pkg-config, nodejs, npm"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libvips-dev pkg-config nodejs npm >/dev/null; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN) serve
+
+test: deps unit compat
+
+unit:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+compat: build
+	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh
+
+clean:
+	rm -rf bin

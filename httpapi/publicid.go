@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+const maxPublicIDBytes = 255
+
+// checkPublicID refuses public ids that could not be stored or served safely.
+func checkPublicID(name, id string) error {
+	switch {
+	case id == "":
+		return badRequest("Invalid %s - it is empty", name)
+	case len(id) > maxPublicIDBytes:
+		return badRequest("Invalid %s - longer than %d bytes", name, maxPublicIDBytes)
+	case !utf8.ValidString(id):
+		return badRequest("Invalid %s - not valid UTF-8", name)
+	case strings.HasPrefix(id, "/"):
+		return badRequest("Invalid %s - it may not start with /", name)
+	}
+	for _, r := range id {
+		if r == 0 || unicode.IsControl(r) {
+			return badRequest("Invalid %s - it may not contain control characters", name)
+		}
+		if r == '\\' {
+			return badRequest("Invalid %s - it may not contain backslashes", name)
+		}
+	}
+	for _, seg := range strings.Split(id, "/") {
+		if seg == ".." || seg == "." {
+			return badRequest("Invalid %s - it may not contain . or .. segments", name)
+		}
+	}
+	return nil
+}
+
+// randomID returns n random lowercase alphanumerics, the shape of Cloudinary's generated ids.
+func randomID(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// filenameID makes a public id from an uploaded file's name: the base name, without its extension
+// unless keepExt (raw files keep theirs), with characters that are awkward in URLs replaced by _.
+func filenameID(filename string, keepExt bool) string {
+	base := path.Base(strings.ReplaceAll(filename, `\`, "/"))
+	ext := path.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	stem = clean(stem)
+	if stem == "" || stem == "." || stem == ".." {
+		stem = "file"
+	}
+	if keepExt {
+		return stem + clean(ext)
+	}
+	return stem
+}
+
+// joinFolder puts id inside folder (Cloudinary's fixed-folder mode: the folder prefixes the id).
+func joinFolder(folder, id string) string {
+	folder = strings.Trim(folder, "/")
+	if folder == "" {
+		return id
+	}
+	return folder + "/" + id
+}
+
+// folderOf is the folder part of a public id ("" at the root).
+func folderOf(publicID string) string {
+	if i := strings.LastIndexByte(publicID, '/'); i >= 0 {
+		return publicID[:i]
+	}
+	return ""
+}

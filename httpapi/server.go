@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"cloudlet/store"
+)
+
+// Config is what the HTTP layer needs to know; main fills it from flags and the environment.
+type Config struct {
+	PublicURL         string        // base of the url/secure_url fields, e.g. http://127.0.0.1:8080
+	MaxUploadBytes    int64         // largest accepted upload
+	MaxSourcePixels   int64         // largest accepted image, width × height × pages
+	AdminRateLimit    int           // Admin API calls per cloud per hour
+	AllowPrivateFetch bool          // let remote uploads reach loopback/private addresses
+	FetchTimeout      time.Duration // whole-request limit for a remote upload
+}
+
+// Server is cloudlet's HTTP front: the Upload API, the Admin API and delivery.
+type Server struct {
+	cfg     Config
+	store   *store.Store
+	fetcher *remoteFetcher
+	limiter *rateLimiter
+	now     func() time.Time
+	echo    *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(cfg Config, st *store.Store) *Server {
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	s := &Server{
+		cfg:     cfg,
+		store:   st,
+		fetcher: newRemoteFetcher(cfg.AllowPrivateFetch, cfg.FetchTimeout, cfg.MaxUploadBytes),
+		limiter: newRateLimiter(cfg.AdminRateLimit),
+		now:     time.Now,
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = handleError
+	e.Use(logRequests)
+
+	api := e.Group("/v1_1/:cloud")
+	for _, prefix := range []string{"/:resource_type", ""} { // no resource type means auto
+		api.POST(prefix+"/upload", s.upload)
+	}
+	api.POST("/:resource_type/destroy", s.destroy)
+	api.POST("/:resource_type/rename", s.rename)
+	api.POST("/:resource_type/tags", s.tagsCommand)
+	api.POST("/:resource_type/context", s.contextCommand)
+	api.POST("/:resource_type/explicit", s.explicit)
+
+	admin := api.Group("", s.adminAuth, s.rateLimit)
+	admin.GET("/ping", s.ping)
+	admin.GET("/resources/:resource_type/:type/*", s.resourceDetails)
+
+	e.GET("/:cloud/:resource_type/:type/*", s.deliver)
+	e.HEAD("/:cloud/:resource_type/:type/*", s.deliver)
+	s.echo = e
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// logRequests writes one structured line per request.
+func logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		res := c.Response()
+		slog.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", res.Status, "bytes", res.Size, "ms", time.Since(start).Milliseconds(),
+			"remote", c.RealIP())
+		return nil
+	}
+}

@@ -1,0 +1,354 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"cloudlet/store"
+	"cloudlet/transform"
+)
+
+// uploadRequest reads and authenticates an Upload API call. On success the caller owns the
+// params and must call cleanup.
+func (s *Server) uploadRequest(c echo.Context) (store.Cloud, *requestParams, error) {
+	cloud, err := s.lookupCloud(c)
+	if err != nil {
+		return store.Cloud{}, nil, err
+	}
+	p, err := readParams(c.Request(), c.Response(), paramLimits{
+		maxFileBytes: s.cfg.MaxUploadBytes, createTemp: s.store.CreateTemp})
+	if err == nil {
+		err = checkUploadAuth(c.Request(), p, cloud, s.now())
+	}
+	if err == nil && p.get("upload_preset") != "" {
+		err = badRequest("Upload preset not found")
+	}
+	if err != nil {
+		p.cleanup()
+		return store.Cloud{}, nil, err
+	}
+	return cloud, p, nil
+}
+
+// pathResourceType is the resource type in the URL path; auto only where allowAuto.
+func pathResourceType(c echo.Context, allowAuto bool) (string, error) {
+	rt := c.Param("resource_type")
+	if rt == "" {
+		rt = "auto"
+	}
+	switch rt {
+	case "image", "raw", "video":
+		return rt, nil
+	case "auto":
+		if allowAuto {
+			return rt, nil
+		}
+	}
+	return "", badRequest("Invalid resource type %s", rt)
+}
+
+// deliveryType reads a delivery type parameter (type, to_type), default upload.
+func deliveryType(p *requestParams, name string) (string, error) {
+	switch t := p.get(name); t {
+	case "":
+		return "upload", nil
+	case "upload", "private", "authenticated":
+		return t, nil
+	default:
+		return "", badRequest("Invalid %s - %s", name, t)
+	}
+}
+
+// uploadSource is the file an upload brings, in a temp file of the data directory.
+type uploadSource struct {
+	path     string
+	filename string // the client's file name, "" when it had none
+}
+
+// source finds the upload's file: a multipart file part, a data URI or a remote http(s) URL.
+func (s *Server) source(ctx context.Context, p *requestParams) (uploadSource, error) {
+	if p.file != nil {
+		return uploadSource{path: p.file.path, filename: p.file.filename}, nil
+	}
+	file := p.get("file")
+	if file == "" {
+		return uploadSource{}, missingParam("file")
+	}
+	f, err := s.store.CreateTemp()
+	if err != nil {
+		return uploadSource{}, err
+	}
+	src := uploadSource{path: f.Name()}
+	switch {
+	case strings.HasPrefix(file, "data:"):
+		err = writeDataURI(f, file, s.cfg.MaxUploadBytes)
+	case strings.HasPrefix(file, "http://"), strings.HasPrefix(file, "https://"):
+		src.filename, err = s.fetcher.fetch(ctx, file, f)
+	default:
+		err = badRequest("Invalid file parameter - expected a file, a data URI or an http(s) URL")
+	}
+	if closeErr := f.Close(); err == nil && closeErr != nil {
+		err = fmt.Errorf("write upload: %w", closeErr)
+	}
+	if err != nil {
+		os.Remove(src.path)
+		return uploadSource{}, err
+	}
+	return src, nil
+}
+
+// writeDataURI decodes `data:[<mime>][;k=v]*;base64,<data>` into w.
+func writeDataURI(w io.Writer, uri string, maxBytes int64) error {
+	comma := strings.IndexByte(uri, ',')
+	if comma < 0 || !strings.HasSuffix(uri[:comma], ";base64") {
+		return badRequest("Invalid data URI - only base64 data URIs are supported")
+	}
+	dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(strings.NewReplacer("\n", "", "\r", "").Replace(uri[comma+1:])))
+	n, err := io.Copy(w, io.LimitReader(dec, maxBytes+1))
+	if err != nil {
+		return badRequest("Invalid data URI - %v", err)
+	}
+	if n > maxBytes {
+		return fileTooLarge(0, maxBytes)
+	}
+	return nil
+}
+
+// upload is POST /v1_1/:cloud/:resource_type/upload.
+func (s *Server) upload(c echo.Context) error {
+	rt, err := pathResourceType(c, true)
+	if err != nil {
+		return err
+	}
+	cloud, p, err := s.uploadRequest(c)
+	if err != nil {
+		return err
+	}
+	defer p.cleanup()
+	if named := p.get("resource_type"); rt == "auto" && (named == "image" || named == "raw" || named == "video") {
+		rt = named // cloudinary-go posts every upload to auto/upload and names the type in the form
+	}
+	opts, err := readUploadOptions(p)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	src, err := s.source(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(src.path) // gone already once the store took it over
+	a, err := s.inspect(&src, rt, opts)
+	if err != nil {
+		return err
+	}
+	a.CloudID = cloud.ID
+	if err := s.nameAsset(&a, src, opts); err != nil {
+		return err
+	}
+	saved, result, err := s.store.SaveAsset(ctx, a, src.path, opts.overwrite)
+	if err != nil {
+		return err
+	}
+	out := s.assetResponse(saved, cloud)
+	out.Existing, out.Overwritten = result == store.Existing, result == store.Overwritten
+	return c.JSON(http.StatusOK, out)
+}
+
+// uploadOptions are an upload's parameters, parsed once.
+type uploadOptions struct {
+	deliveryType     string
+	publicID         string
+	folder           string
+	useFilename      bool
+	uniqueFilename   bool
+	overwrite        bool
+	filenameOverride string
+	format           string
+	allowedFormats   []string
+	tags             []string
+	context          map[string]string
+	assetFolder      string
+	displayName      string
+	accessMode       string
+	attributes       map[string]string
+}
+
+func readUploadOptions(p *requestParams) (uploadOptions, error) {
+	var o uploadOptions
+	var err error
+	if o.deliveryType, err = deliveryType(p, "type"); err != nil {
+		return o, err
+	}
+	for _, b := range []struct {
+		dst  *bool
+		name string
+		def  bool
+	}{{&o.useFilename, "use_filename", false}, {&o.uniqueFilename, "unique_filename", true}, {&o.overwrite, "overwrite", true}} {
+		if *b.dst, err = p.boolean(b.name, b.def); err != nil {
+			return o, err
+		}
+	}
+	o.publicID = p.get("public_id")
+	o.folder = strings.Trim(p.get("folder"), "/")
+	if prefix := strings.Trim(p.get("public_id_prefix"), "/"); prefix != "" {
+		o.folder = joinFolder(o.folder, prefix)
+	}
+	o.filenameOverride = p.get("filename_override")
+	o.format = normalFormat(p.get("format"))
+	for _, f := range p.items("allowed_formats") {
+		o.allowedFormats = append(o.allowedFormats, normalFormat(f))
+	}
+	o.tags = p.items("tags")
+	o.context = parseContext(p.get("context"))
+	o.assetFolder, o.displayName = p.get("asset_folder"), p.get("display_name")
+	switch o.accessMode = p.get("access_mode"); o.accessMode {
+	case "", "public", "authenticated":
+	default:
+		return o, badRequest("Invalid access_mode - %s", o.accessMode)
+	}
+	o.attributes = map[string]string{}
+	for _, name := range describingParams {
+		if v := p.get(name); v != "" {
+			o.attributes[name] = v
+		}
+	}
+	return o, nil
+}
+
+// inspect learns what the uploaded file is — resource type, format, dimensions, EXIF — refusing
+// what is not acceptable, and applies the `format` conversion. It fills the asset's media fields.
+func (s *Server) inspect(src *uploadSource, rt string, opts uploadOptions) (store.Asset, error) {
+	data, err := os.ReadFile(src.path)
+	if err != nil {
+		return store.Asset{}, fmt.Errorf("read upload: %w", err)
+	}
+	if len(data) == 0 {
+		return store.Asset{}, badRequest("Empty file")
+	}
+	a := store.Asset{}
+	info, probeErr := transform.Probe(data)
+	video := sniffVideo(data[:min(len(data), 16)])
+	switch {
+	case rt == "image" || (rt == "auto" && probeErr == nil):
+		if probeErr != nil {
+			return a, badRequest("Invalid image file")
+		}
+		a.ResourceType = "image"
+		if data, info, err = s.acceptImage(data, info, src, opts); err != nil {
+			return a, err
+		}
+		a.Format, a.Width, a.Height, a.Pages, a.EXIF = info.Format, info.Width, info.Height, info.Pages, info.EXIF
+	case rt == "video" || (rt == "auto" && video != ""):
+		if video == "" {
+			return a, badRequest("Unsupported video format or file")
+		}
+		a.ResourceType, a.Format = "video", video
+	default:
+		a.ResourceType, a.Format = "raw", fileExt(src.filename)
+	}
+	sum := md5.Sum(data)
+	a.ETag, a.Bytes = hex.EncodeToString(sum[:]), int64(len(data))
+	return a, nil
+}
+
+// acceptImage checks an image against the limits and allowed formats, fully decodes it to
+// refuse corrupt files, and converts it when the upload asks for another format. It returns the
+// bytes to store and what they are.
+func (s *Server) acceptImage(data []byte, info transform.Info, src *uploadSource, opts uploadOptions) ([]byte, transform.Info, error) {
+	pixels := int64(info.Width) * int64(info.Height) * int64(max(info.Pages, 1))
+	if pixels > s.cfg.MaxSourcePixels {
+		return nil, info, badRequest("Image is too large: %dx%d with %d pages is %d pixels, the maximum is %d",
+			info.Width, info.Height, max(info.Pages, 1), pixels, s.cfg.MaxSourcePixels)
+	}
+	if opts.format == "" && len(opts.allowedFormats) > 0 && !slices.Contains(opts.allowedFormats, info.Format) {
+		return nil, info, badRequest("Image format %s not allowed", info.Format)
+	}
+	if err := transform.Verify(data); err != nil {
+		return nil, info, badRequest("Invalid image file: %v", err)
+	}
+	if opts.format == "" || opts.format == info.Format {
+		return data, info, nil
+	}
+	converted, err := transform.Convert(data, opts.format)
+	if errors.Is(err, transform.ErrUnsupportedFormat) {
+		return nil, info, badRequest("Invalid format - %s", opts.format)
+	}
+	if err != nil {
+		return nil, info, fmt.Errorf("convert upload to %s: %w", opts.format, err)
+	}
+	convertedInfo, err := transform.Probe(converted)
+	if err != nil {
+		return nil, info, fmt.Errorf("probe converted upload: %w", err)
+	}
+	convertedInfo.EXIF = info.EXIF
+	if err := os.WriteFile(src.path, converted, 0o640); err != nil {
+		return nil, info, fmt.Errorf("write converted upload: %w", err)
+	}
+	return converted, convertedInfo, nil
+}
+
+// nameAsset decides the asset's public id, type and descriptive fields from the options.
+func (s *Server) nameAsset(a *store.Asset, src uploadSource, opts uploadOptions) error {
+	filename := src.filename
+	if opts.filenameOverride != "" {
+		filename = opts.filenameOverride
+	}
+	raw := a.ResourceType == "raw"
+	id := opts.publicID
+	if id == "" && opts.useFilename && filename != "" {
+		id = filenameID(filename, raw)
+		if opts.uniqueFilename {
+			stem, ext := id, ""
+			if raw {
+				ext = "." + fileExt(id)
+				stem = strings.TrimSuffix(id, ext)
+				if ext == "." {
+					ext = ""
+				}
+			}
+			id = stem + "_" + randomID(6) + ext
+		}
+	}
+	if id == "" {
+		id = randomID(20)
+		if raw && a.Format != "" {
+			id += "." + a.Format
+		}
+	}
+	id = joinFolder(opts.folder, id)
+	if err := checkPublicID("public_id", id); err != nil {
+		return err
+	}
+	a.Type, a.PublicID, a.Folder = opts.deliveryType, id, folderOf(id)
+	a.Tags, a.Context, a.Attributes = opts.tags, opts.context, opts.attributes
+	a.AssetFolder, a.DisplayName, a.AccessMode = opts.assetFolder, opts.displayName, opts.accessMode
+	if a.AssetFolder == "" {
+		a.AssetFolder = a.Folder
+	}
+	if a.DisplayName == "" {
+		a.DisplayName = id[strings.LastIndexByte(id, '/')+1:]
+	}
+	if filename != "" {
+		a.OriginalFilename = strings.TrimSuffix(pathBase(filename), "."+fileExt(filename))
+	} else {
+		a.OriginalFilename = "file"
+	}
+	return nil
+}
+
+func pathBase(name string) string {
+	name = strings.ReplaceAll(name, `\`, "/")
+	return name[strings.LastIndexByte(name, '/')+1:]
+}

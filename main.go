@@ -1,0 +1,226 @@
+// Command cloudlet is a self-hosted, Cloudinary-compatible media store: one binary serving the
+// Upload API, the Admin API and delivery URLs over a local data directory.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"cloudlet/httpapi"
+	"cloudlet/store"
+)
+
+const usage = `usage: cloudlet serve [flags]
+
+Every flag can also be set with the environment variable named beside it.
+CLOUDINARY_URL (cloudinary://KEY:SECRET@NAME) adds or updates a cloud, as --cloud does.
+`
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "serve" {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cfg, err := parseServeFlags(os.Args[2:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudlet:", err)
+		os.Exit(2)
+	}
+	if err := serve(cfg); err != nil {
+		slog.Error("cloudlet stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// serveConfig is everything `cloudlet serve` is told.
+type serveConfig struct {
+	addr   string
+	data   string
+	clouds []store.Cloud
+	http   httpapi.Config
+}
+
+// cloudList collects repeated --cloud flags.
+type cloudList []store.Cloud
+
+func (l *cloudList) String() string { return fmt.Sprint(len(*l), " clouds") }
+func (l *cloudList) Set(v string) error {
+	for _, u := range strings.Fields(strings.ReplaceAll(v, ",", " ")) {
+		c, err := parseCloudinaryURL(u)
+		if err != nil {
+			return err
+		}
+		*l = append(*l, c)
+	}
+	return nil
+}
+
+// envDefault registers the flag's CLOUDLET_* variable as its default.
+func envDefault(fs *flag.FlagSet, name string) {
+	env := "CLOUDLET_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	f := fs.Lookup(name)
+	f.Usage += " [$" + env + "]"
+	if v, ok := os.LookupEnv(env); ok {
+		if err := f.Value.Set(v); err != nil {
+			fmt.Fprintf(os.Stderr, "cloudlet: %s: %v\n", env, err)
+			os.Exit(2)
+		}
+		f.DefValue = v
+	}
+}
+
+func parseServeFlags(args []string) (serveConfig, error) {
+	var cfg serveConfig
+	var clouds cloudList
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.data, "data", "./data", "data directory (SQLite database and files)")
+	fs.StringVar(&cfg.http.PublicURL, "public-url", "", "base URL of url/secure_url in responses (default http://ADDR)")
+	fs.Var(&clouds, "cloud", "cloud to create or update, cloudinary://KEY:SECRET@NAME (repeatable)")
+	fs.Int64Var(&cfg.http.MaxUploadBytes, "max-upload-bytes", 100<<20, "largest accepted upload, in bytes")
+	fs.Int64Var(&cfg.http.MaxSourcePixels, "max-source-pixels", 50_000_000, "largest accepted image, width × height × pages")
+	fs.BoolVar(&cfg.http.AllowPrivateFetch, "allow-private-fetch", false, "let remote uploads fetch from loopback and private addresses")
+	fs.DurationVar(&cfg.http.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit for fetching a remote upload")
+	fs.IntVar(&cfg.http.AdminRateLimit, "admin-rate-limit", 5000, "Admin API calls per cloud per hour")
+	fs.VisitAll(func(f *flag.Flag) { envDefault(fs, f.Name) })
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if env := os.Getenv("CLOUDINARY_URL"); env != "" {
+		c, err := parseCloudinaryURL(env)
+		if err != nil {
+			return cfg, fmt.Errorf("CLOUDINARY_URL: %w", err)
+		}
+		cfg.clouds = append(cfg.clouds, c)
+	}
+	cfg.clouds = append(cfg.clouds, clouds...)
+	if cfg.http.PublicURL == "" {
+		cfg.http.PublicURL = "http://" + reachableAddr(cfg.addr)
+	}
+	if cfg.http.MaxUploadBytes <= 0 || cfg.http.MaxSourcePixels <= 0 || cfg.http.AdminRateLimit <= 0 || cfg.http.FetchTimeout <= 0 {
+		return cfg, errors.New("limits must be positive")
+	}
+	return cfg, nil
+}
+
+// reachableAddr turns a listen address into one a client can use (":8080" → "127.0.0.1:8080").
+func reachableAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+var cloudName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// parseCloudinaryURL reads cloudinary://KEY:SECRET@NAME (a query string is allowed and ignored).
+func parseCloudinaryURL(s string) (store.Cloud, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "cloudinary" || u.User == nil {
+		return store.Cloud{}, fmt.Errorf("%q is not cloudinary://KEY:SECRET@NAME", s)
+	}
+	secret, _ := u.User.Password()
+	c := store.Cloud{Name: u.Host, APIKey: u.User.Username(), APISecret: secret}
+	if !cloudName.MatchString(c.Name) || c.APIKey == "" || c.APISecret == "" {
+		return store.Cloud{}, fmt.Errorf("%q needs a key, a secret and a cloud name of letters, digits, - and _", s)
+	}
+	return c, nil
+}
+
+// newDemoCloud makes the cloud of a first start: name demo, a random numeric key and secret.
+func newDemoCloud() store.Cloud {
+	key, err := rand.Int(rand.Reader, big.NewInt(900_000_000_000_000))
+	if err != nil {
+		panic(err)
+	}
+	secret := make([]byte, 20)
+	if _, err := rand.Read(secret); err != nil {
+		panic(err)
+	}
+	return store.Cloud{Name: "demo", APIKey: strconv.FormatInt(key.Int64()+100_000_000_000_000, 10),
+		APISecret: base64.RawURLEncoding.EncodeToString(secret)[:27]}
+}
+
+func serve(cfg serveConfig) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := store.Open(ctx, cfg.data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, c := range cfg.clouds {
+		if _, err := st.PutCloud(ctx, c); err != nil {
+			return err
+		}
+	}
+	clouds, err := st.Clouds(ctx)
+	if err != nil {
+		return err
+	}
+	if len(clouds) == 0 {
+		c, err := st.PutCloud(ctx, newDemoCloud())
+		if err != nil {
+			return err
+		}
+		clouds = append(clouds, c)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	printSetup(clouds[0], cfg.http.PublicURL)
+	srv := &http.Server{
+		Handler:           httpapi.New(cfg.http, st),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	slog.Info("cloudlet listening", "addr", ln.Addr().String(), "data", cfg.data, "clouds", len(clouds))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// printSetup tells the person who started cloudlet how to point an SDK at it.
+func printSetup(c store.Cloud, publicURL string) {
+	fmt.Printf(`cloudlet is serving cloud %[1]q at %[4]s
+
+CLOUDINARY_URL=cloudinary://%[2]s:%[3]s@%[1]s?upload_prefix=%[4]s
+
+Node:  process.env.CLOUDINARY_URL = "cloudinary://%[2]s:%[3]s@%[1]s?upload_prefix=%[4]s"; // before require
+       const cloudinary = require("cloudinary").v2;
+Go:    cld, _ := cloudinary.NewFromURL("cloudinary://%[2]s:%[3]s@%[1]s?upload_prefix=%[4]s")
+
+`, c.Name, c.APIKey, c.APISecret, publicURL)
+}

@@ -1,0 +1,121 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Info is what an upload learns about an image before it is stored.
+type Info struct {
+	Format      string            // Cloudinary format name: "jpg", "png", "gif", "webp", "avif", "heic", "tiff", "svg", "pdf", "bmp"... (lowercase; "jpg" not "jpeg")
+	Width       int               // width of one page/frame
+	Height      int               // height of ONE page/frame for multi-page images (GIF frames, PDF pages)
+	Pages       int               // number of pages/frames, 1 for still images
+	HasAlpha    bool              // the image has an alpha band (for a GIF: it declares a transparent colour)
+	Orientation int               // EXIF orientation 1..8, 0 when absent
+	EXIF        map[string]string // flat EXIF tags by name ("Make", "Model", "Orientation", "GPSLatitude", "DateTimeOriginal"...) → display value; nil when none
+}
+
+// ErrNotImage is wrapped by every error about bytes that are not an image
+// cloudlet accepts, or that do not decode.
+var ErrNotImage = errors.New("transform: not a supported image")
+
+// loaderFormats maps a libvips loader to the Cloudinary format name of what it
+// loaded. Loaders missing here (matrix, csv, fits, vips, rad...) read formats
+// cloudlet does not accept as images, so their output is ErrNotImage.
+var loaderFormats = map[string]string{
+	"jpegload":   "jpg",
+	"pngload":    "png",
+	"gifload":    "gif",
+	"webpload":   "webp",
+	"tiffload":   "tiff",
+	"svgload":    "svg",
+	"pdfload":    "pdf",
+	"jp2kload":   "jp2",
+	"jxlload":    "jxl",
+	"heifload":   "", // by heif-compression: see formatOf
+	"magickload": "", // by magick-format: see formatOf
+}
+
+// magickFormats are the ImageMagick formats accepted, by magick-format.
+var magickFormats = map[string]string{
+	"BMP":  "bmp",
+	"BMP2": "bmp",
+	"BMP3": "bmp",
+	"ICO":  "ico",
+	"PSD":  "psd",
+	"TGA":  "tga",
+}
+
+// formatOf names the format of a loaded header, or "" when it is not one
+// cloudlet accepts.
+func formatOf(h vipsHeader) string {
+	switch h.loader {
+	case "heifload":
+		if h.subformat == "av1" {
+			return "avif"
+		}
+		return "heic"
+	case "magickload":
+		return magickFormats[h.subformat]
+	}
+	return loaderFormats[h.loader]
+}
+
+// Probe reads the header only (no pixel decode): format, dimensions, pages, alpha, EXIF.
+// Bytes that are not an image libvips can load return an error wrapping ErrNotImage.
+func Probe(b []byte) (Info, error) {
+	if len(b) == 0 {
+		return Info{}, fmt.Errorf("%w: empty input", ErrNotImage)
+	}
+	h, err := vipsProbe(b)
+	if err != nil {
+		return Info{}, fmt.Errorf("%w: %v", ErrNotImage, err)
+	}
+	format := formatOf(h)
+	if format == "" {
+		return Info{}, fmt.Errorf("%w: libvips loader %s (%s) is not an accepted image format", ErrNotImage, h.loader, h.subformat)
+	}
+	info := Info{
+		Format:   format,
+		Width:    h.width,
+		Height:   h.height,
+		Pages:    max(h.pages, 1),
+		HasAlpha: h.hasAlpha,
+		EXIF:     flatEXIF(h.exif),
+	}
+	// TIFF keeps its tags in its own IFD0 rather than an EXIF block.
+	if info.EXIF == nil && format == "tiff" {
+		info.EXIF = flatEXIF(b)
+	}
+	info.Orientation = orientationOf(info.EXIF, h.orientation)
+	return info, nil
+}
+
+// orientationOf prefers the EXIF tag; libvips' own value stands in when the
+// block did not parse, except a plain 1, which some loaders (magickload) set
+// when the file says nothing.
+func orientationOf(tags map[string]string, fromVips int) int {
+	if o, err := strconv.Atoi(tags["Orientation"]); err == nil && o >= 1 && o <= 8 {
+		return o
+	}
+	if fromVips >= 2 && fromVips <= 8 {
+		return fromVips
+	}
+	return 0
+}
+
+// Verify fully decodes the image and fails on any decoder error or warning-level corruption
+// (truncated JPEG/PNG/GIF/WebP must fail). Call it only after the caller checked Width*Height*Pages against its pixel limit.
+// Its errors wrap ErrNotImage: bytes that do not decode are not an image cloudlet can use.
+func Verify(b []byte) error {
+	info, err := Probe(b)
+	if err != nil {
+		return err
+	}
+	if err := vipsVerify(b, info.Pages); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotImage, err)
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+// A thin C layer over libvips for what bimg has no API for: loading from a
+// private copy of the bytes, page counts, strict full decodes, and
+// multi-page-aware conversion.
+#ifndef CLOUDLET_VIPS_SHIM_H
+#define CLOUDLET_VIPS_SHIM_H
+
+#include <stddef.h>
+
+typedef struct {
+	int width;
+	int height; // of one page
+	int bands;
+	int pages;
+	int has_alpha;
+	int orientation; // 0 when the image carries none
+	char loader[64]; // libvips loader nickname, e.g. "jpegload_source"
+	char subformat[32]; // heif-compression ("hevc", "av1") or magick-format ("BMP")
+	void *exif; // g_malloc'd copy of the exif-data blob, NULL when absent
+	size_t exif_len;
+} cl_header;
+
+int cl_init(void);
+int cl_probe(const void *buf, size_t len, cl_header *out);
+int cl_verify(const void *buf, size_t len, int pages);
+int cl_save_supported(const char *suffix);
+int cl_convert(const void *buf, size_t len, const char *suffix, const char *options,
+	int all_pages, int flatten, void **out, size_t *out_len);
+char *cl_error(void);
+void cl_free(void *p);
+
+#endif
