@@ -58,7 +58,10 @@ func Convert(b []byte, format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	converted, err := vipsConvert(b, out.suffix, out.options, out.animated && info.Pages > 1, !out.alpha)
+	// Only animations stay animated: a multi-page TIFF or PDF becomes its
+	// first page, as it would in a JPEG.
+	animation := info.Pages > 1 && (info.Format == "gif" || info.Format == "webp")
+	converted, err := vipsConvert(b, out.suffix, out.options, out.animated && animation, !out.alpha)
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to %s: %w", info.Format, name, err)
 	}

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"bytes"
-	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -33,12 +32,9 @@ const maxEXIFValue = 512
 //     binary (MakerNote) is left out.
 //
 // Only the main image's IFD0 and its Exif, GPS and Interop sub-IFDs count;
-// IFD1 describes the embedded thumbnail. When a name repeats, the first wins.
+// IFD1 describes the embedded thumbnail. Tags that only locate data inside
+// the file (StripOffsets...) are left out. When a name repeats, the first wins.
 func flatEXIF(b []byte) (tags map[string]string) {
-	raw, err := exif.SearchAndExtractExif(b)
-	if err != nil {
-		return nil
-	}
 	// go-exif turns malformed input into panics that it recovers itself, but
 	// only when the panic value is an error; guard against the rest.
 	defer func() {
@@ -46,6 +42,16 @@ func flatEXIF(b []byte) (tags map[string]string) {
 			tags = nil
 		}
 	}()
+	if len(b) == 0 {
+		return nil
+	}
+	raw := b
+	// A block from libvips starts "Exif\0\0"; a TIFF file is one already.
+	if _, err := exif.ParseExifHeader(b); err != nil {
+		if raw, err = exif.SearchAndExtractExif(b); err != nil {
+			return nil
+		}
+	}
 
 	mapping, err := exifcommon.NewIfdMappingWithStandard()
 	if err != nil {
@@ -57,7 +63,7 @@ func flatEXIF(b []byte) (tags map[string]string) {
 			return nil
 		}
 		name := ite.TagName()
-		if name == "" {
+		if name == "" || layoutTags[name] {
 			return nil
 		}
 		if _, seen := found[name]; seen {
@@ -73,6 +79,19 @@ func flatEXIF(b []byte) (tags map[string]string) {
 		return nil
 	}
 	return found
+}
+
+// layoutTags locate bytes inside the file (a TIFF's strips and tiles, the
+// EXIF thumbnail): meaningless once the block is read, and often long.
+var layoutTags = map[string]bool{
+	"StripOffsets":                true,
+	"StripByteCounts":             true,
+	"TileOffsets":                 true,
+	"TileByteCounts":              true,
+	"FreeOffsets":                 true,
+	"FreeByteCounts":              true,
+	"JPEGInterchangeFormat":       true,
+	"JPEGInterchangeFormatLength": true,
 }
 
 // mainIFD reports whether ii is IFD0 or one of its sub-IFDs ("IFD/Exif",
@@ -193,11 +212,10 @@ func renderClock(hms []exifcommon.Rational) (string, bool) {
 			return "", false
 		}
 		s, _ := renderRatio(int64(r.Numerator), int64(r.Denominator))
-		if whole, frac, ok := strings.Cut(s, "."); ok {
-			parts[i] = fmt.Sprintf("%02s.%s", whole, frac)
-		} else {
-			parts[i] = fmt.Sprintf("%02s", s)
+		if whole, _, _ := strings.Cut(s, "."); len(whole) == 1 {
+			s = "0" + s
 		}
+		parts[i] = s
 	}
 	return strings.Join(parts, ":"), true
 }

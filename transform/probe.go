@@ -22,20 +22,19 @@ type Info struct {
 var ErrNotImage = errors.New("transform: not a supported image")
 
 // loaderFormats maps a libvips loader to the Cloudinary format name of what it
-// loaded. Loaders missing here (matrix, csv, fits, vips, rad...) read formats
-// cloudlet does not accept as images, so their output is ErrNotImage.
+// loaded; heifload and magickload are told apart in formatOf. Loaders missing
+// here (matrix, csv, fits, vips, rad...) read formats cloudlet does not accept
+// as images, so their output is ErrNotImage.
 var loaderFormats = map[string]string{
-	"jpegload":   "jpg",
-	"pngload":    "png",
-	"gifload":    "gif",
-	"webpload":   "webp",
-	"tiffload":   "tiff",
-	"svgload":    "svg",
-	"pdfload":    "pdf",
-	"jp2kload":   "jp2",
-	"jxlload":    "jxl",
-	"heifload":   "", // by heif-compression: see formatOf
-	"magickload": "", // by magick-format: see formatOf
+	"jpegload": "jpg",
+	"pngload":  "png",
+	"gifload":  "gif",
+	"webpload": "webp",
+	"tiffload": "tiff",
+	"svgload":  "svg",
+	"pdfload":  "pdf",
+	"jp2kload": "jp2",
+	"jxlload":  "jxl",
 }
 
 // magickFormats are the ImageMagick formats accepted, by magick-format.
@@ -90,6 +89,10 @@ func Probe(b []byte) (Info, error) {
 		info.EXIF = flatEXIF(b)
 	}
 	info.Orientation = orientationOf(info.EXIF, h.orientation)
+	// jp2kload counts a JPEG 2000's resolution levels as pages.
+	if format == "jp2" {
+		info.Pages = 1
+	}
 	return info, nil
 }
 
@@ -117,5 +120,61 @@ func Verify(b []byte) error {
 	if err := vipsVerify(b, info.Pages); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotImage, err)
 	}
+	// libnsgif (libvips 8.14) drops a cut-off last frame, or even decodes
+	// what is left of it, without a word at any fail_on level.
+	if info.Format == "gif" && gifTruncated(b) {
+		return fmt.Errorf("%w: decode image: GIF data ends inside a block", ErrNotImage)
+	}
 	return nil
+}
+
+// gifTruncated walks the block structure of a GIF (no decoding) and reports
+// whether the data stops inside a block. Ending between blocks without the
+// trailer, or meeting an unknown block, is left to the decoder to judge.
+func gifTruncated(b []byte) bool {
+	const header, screen = 6, 7
+	at := header + screen
+	if len(b) < at {
+		return true
+	}
+	if flags := b[header+4]; flags&0x80 != 0 {
+		at += 3 << (flags&0x07 + 1) // global colour table
+	}
+	// subBlocks skips a chain of sub-blocks ending in a zero-length one.
+	subBlocks := func() bool {
+		for at < len(b) {
+			n := int(b[at])
+			at += 1 + n
+			if n == 0 {
+				return at <= len(b)
+			}
+		}
+		return false
+	}
+	for at < len(b) {
+		switch b[at] {
+		case 0x3b: // trailer
+			return false
+		case 0x21: // extension: introducer, label, sub-blocks
+			at += 2
+			if !subBlocks() {
+				return true
+			}
+		case 0x2c: // image: descriptor, local colour table, LZW code size, sub-blocks
+			const descriptor = 10
+			if at+descriptor > len(b) {
+				return true
+			}
+			if flags := b[at+9]; flags&0x80 != 0 {
+				at += 3 << (flags&0x07 + 1)
+			}
+			at += descriptor + 1
+			if !subBlocks() {
+				return true
+			}
+		default:
+			return false
+		}
+	}
+	return at > len(b)
 }

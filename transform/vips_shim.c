@@ -11,7 +11,7 @@ cl_init(void)
 }
 
 char *
-cl_error(void)
+cl_init_error(void)
 {
 	return vips_error_buffer_copy();
 }
@@ -62,30 +62,27 @@ cl_copy_string(VipsImage *image, const char *field, char *dst, size_t size)
 		g_strlcpy(dst, s, size);
 }
 
-int
-cl_probe(const void *buf, size_t len, cl_header *out)
+// cl_done ends every exported call. It frees the buffers libvips keeps per
+// thread (Go's threads outlive the call) and, on failure, takes the messages
+// from libvips' error buffer at once: the buffer is one for the whole process.
+static int
+cl_done(int result, char **error)
 {
-	VipsSource *source;
-	VipsImage *image;
+	if (result)
+		*error = vips_error_buffer_copy();
+	vips_thread_shutdown();
+
+	return result;
+}
+
+static void
+cl_read_header(VipsImage *image, cl_header *out)
+{
 	const void *exif;
 	size_t exif_len;
 
-	memset(out, 0, sizeof(*out));
-
-	if (!(source = cl_source(buf, len)))
-		return -1;
-	// Header only: sequential access and no pixel is asked for, so nothing is
-	// decoded.
-	image = vips_image_new_from_source(source, "",
-		"access", VIPS_ACCESS_SEQUENTIAL,
-		NULL);
-	g_object_unref(source);
-	if (!image)
-		return -1;
-
 	out->width = image->Xsize;
 	out->height = vips_image_get_page_height(image);
-	out->bands = image->Bands;
 	out->pages = vips_image_get_n_pages(image);
 	out->has_alpha = vips_image_hasalpha(image);
 	if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) &&
@@ -103,11 +100,31 @@ cl_probe(const void *buf, size_t len, cl_header *out)
 		memcpy(out->exif, exif, exif_len);
 		out->exif_len = exif_len;
 	}
+}
 
+int
+cl_probe(const void *buf, size_t len, cl_header *out, char **error)
+{
+	VipsSource *source;
+	VipsImage *image;
+
+	memset(out, 0, sizeof(*out));
+
+	if (!(source = cl_source(buf, len)))
+		return cl_done(-1, error);
+	// Header only: sequential access and no pixel is asked for, so nothing is
+	// decoded.
+	image = vips_image_new_from_source(source, "",
+		"access", VIPS_ACCESS_SEQUENTIAL,
+		NULL);
+	g_object_unref(source);
+	if (!image)
+		return cl_done(-1, error);
+
+	cl_read_header(image, out);
 	g_object_unref(image);
-	vips_thread_shutdown();
 
-	return 0;
+	return cl_done(0, error);
 }
 
 static int
@@ -155,23 +172,21 @@ cl_verify_load(const void *buf, size_t len, int page, int n)
 }
 
 int
-cl_verify(const void *buf, size_t len, int pages)
+cl_verify(const void *buf, size_t len, int pages, char **error)
 {
 	int result;
 
 	if (pages <= 1)
-		result = cl_verify_load(buf, len, 0, 0) ? -1 : 0;
+		result = cl_verify_load(buf, len, 0, 0);
 	else if ((result = cl_verify_load(buf, len, 0, -1)) == 1) {
 		// The pages do not stack into one image (a TIFF pyramid, pages of
 		// different sizes): decode them one at a time.
-		vips_error_clear();
 		result = 0;
 		for (int page = 0; page < pages && !result; page++)
-			result = cl_verify_load(buf, len, page, 1) ? -1 : 0;
+			result = cl_verify_load(buf, len, page, 1);
 	}
-	vips_thread_shutdown();
 
-	return result ? -1 : 0;
+	return cl_done(result ? -1 : 0, error);
 }
 
 int
@@ -183,43 +198,22 @@ cl_save_supported(const char *suffix)
 	return vips_foreign_find_save_buffer(suffix) != NULL;
 }
 
-int
-cl_convert(const void *buf, size_t len, const char *suffix, const char *options,
-	int all_pages, int flatten, void **out, size_t *out_len)
+// cl_convert_image turns image into the bytes of the target format; base
+// owns the intermediate images.
+static int
+cl_convert_image(VipsImage *base, VipsImage *image, const char *suffix,
+	const char *options, int all_pages, int flatten, void **out, size_t *out_len)
 {
-	VipsSource *source;
-	VipsImage *base;
-	VipsImage **t;
-	VipsImage *image;
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(base), 2);
 	char *format;
 	int result;
-
-	*out = NULL;
-	*out_len = 0;
-
-	if (!(source = cl_source(buf, len)))
-		return -1;
-	if (all_pages)
-		image = vips_image_new_from_source(source, "", "n", -1, NULL);
-	else
-		image = vips_image_new_from_source(source, "", NULL);
-	g_object_unref(source);
-	if (!image)
-		return -1;
-
-	// base owns every intermediate image; unreffing it frees them all.
-	base = vips_image_new();
-	t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(base), 2);
-	vips_object_local(base, image);
 
 	// A still image comes out upright with no orientation tag, so the result
 	// looks the same in every viewer and in formats that carry no EXIF. Frames
 	// of an animation are stacked into one tall image that must not rotate.
 	if (!all_pages) {
-		if (vips_autorot(image, &t[0], NULL)) {
-			g_object_unref(base);
+		if (vips_autorot(image, &t[0], NULL))
 			return -1;
-		}
 		image = t[0];
 	}
 
@@ -231,23 +225,47 @@ cl_convert(const void *buf, size_t len, const char *suffix, const char *options,
 
 		result = vips_flatten(image, &t[1], "background", background, NULL);
 		vips_area_unref(VIPS_AREA(background));
-		if (result) {
-			g_object_unref(base);
+		if (result)
 			return -1;
-		}
 		image = t[1];
 	}
 
 	if (strcmp(suffix, ".bmp") == 0)
-		result = vips_magicksave_buffer(image, out, out_len, "format", "bmp", NULL);
-	else {
-		format = g_strconcat(suffix, options, NULL);
-		result = vips_image_write_to_buffer(image, format, out, out_len, NULL);
-		g_free(format);
-	}
+		return vips_magicksave_buffer(image, out, out_len, "format", "bmp", NULL);
 
-	g_object_unref(base);
-	vips_thread_shutdown();
+	format = g_strconcat(suffix, options, NULL);
+	result = vips_image_write_to_buffer(image, format, out, out_len, NULL);
+	g_free(format);
 
 	return result;
+}
+
+int
+cl_convert(const void *buf, size_t len, const char *suffix, const char *options,
+	int all_pages, int flatten, void **out, size_t *out_len, char **error)
+{
+	VipsSource *source;
+	VipsImage *image;
+	VipsImage *base;
+	int result;
+
+	*out = NULL;
+	*out_len = 0;
+
+	if (!(source = cl_source(buf, len)))
+		return cl_done(-1, error);
+	if (all_pages)
+		image = vips_image_new_from_source(source, "", "n", -1, NULL);
+	else
+		image = vips_image_new_from_source(source, "", NULL);
+	g_object_unref(source);
+	if (!image)
+		return cl_done(-1, error);
+
+	base = vips_image_new();
+	vips_object_local(base, image);
+	result = cl_convert_image(base, image, suffix, options, all_pages, flatten, out, out_len);
+	g_object_unref(base);
+
+	return cl_done(result ? -1 : 0, error);
 }

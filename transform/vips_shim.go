@@ -8,6 +8,7 @@ package transform
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"sync"
@@ -20,7 +21,6 @@ type vipsHeader struct {
 	subformat string // heif-compression or magick-format, when the loader sets one
 	width     int
 	height    int // of one page
-	bands     int
 	pages     int
 	hasAlpha  bool
 	// orientation is the EXIF orientation libvips parsed, 0 when absent.
@@ -38,15 +38,14 @@ var (
 func startVips() error {
 	vipsOnce.Do(func() {
 		if C.cl_init() != 0 {
-			vipsInitErr = vipsError("start libvips")
+			vipsInitErr = vipsError("start libvips", C.cl_init_error())
 		}
 	})
 	return vipsInitErr
 }
 
-// vipsError takes libvips' error buffer, clearing it, as an error about doing.
-func vipsError(doing string) error {
-	msg := C.cl_error()
+// vipsError makes libvips' messages, which it frees, an error about doing.
+func vipsError(doing string, msg *C.char) error {
 	defer C.cl_free(unsafe.Pointer(msg))
 	text := strings.TrimSpace(C.GoString(msg))
 	if text == "" {
@@ -61,8 +60,9 @@ func vipsProbe(b []byte) (vipsHeader, error) {
 		return vipsHeader{}, err
 	}
 	var h C.cl_header
-	if C.cl_probe(unsafe.Pointer(&b[0]), C.size_t(len(b)), &h) != 0 {
-		return vipsHeader{}, vipsError("read image header")
+	var msg *C.char
+	if C.cl_probe(unsafe.Pointer(&b[0]), C.size_t(len(b)), &h, &msg) != 0 {
+		return vipsHeader{}, vipsError("read image header", msg)
 	}
 	defer C.cl_free(h.exif)
 
@@ -71,13 +71,12 @@ func vipsProbe(b []byte) (vipsHeader, error) {
 		subformat:   C.GoString(&h.subformat[0]),
 		width:       int(h.width),
 		height:      int(h.height),
-		bands:       int(h.bands),
 		pages:       int(h.pages),
 		hasAlpha:    h.has_alpha != 0,
 		orientation: int(h.orientation),
 	}
 	if h.exif != nil {
-		out.exif = C.GoBytes(h.exif, C.int(h.exif_len))
+		out.exif = bytes.Clone(unsafe.Slice((*byte)(h.exif), int(h.exif_len)))
 	}
 	return out, nil
 }
@@ -88,8 +87,9 @@ func vipsVerify(b []byte, pages int) error {
 	if err := startVips(); err != nil {
 		return err
 	}
-	if C.cl_verify(unsafe.Pointer(&b[0]), C.size_t(len(b)), C.int(pages)) != 0 {
-		return vipsError("decode image")
+	var msg *C.char
+	if C.cl_verify(unsafe.Pointer(&b[0]), C.size_t(len(b)), C.int(pages), &msg) != 0 {
+		return vipsError("decode image", msg)
 	}
 	return nil
 }
@@ -118,11 +118,12 @@ func vipsConvert(b []byte, suffix, options string, allPages, flatten bool) ([]by
 
 	var out unsafe.Pointer
 	var n C.size_t
-	if C.cl_convert(unsafe.Pointer(&b[0]), C.size_t(len(b)), cs, co, cBool(allPages), cBool(flatten), &out, &n) != 0 {
-		return nil, vipsError("convert image to " + strings.TrimPrefix(suffix, "."))
+	var msg *C.char
+	if C.cl_convert(unsafe.Pointer(&b[0]), C.size_t(len(b)), cs, co, cBool(allPages), cBool(flatten), &out, &n, &msg) != 0 {
+		return nil, vipsError("convert image to "+strings.TrimPrefix(suffix, "."), msg)
 	}
 	defer C.cl_free(out)
-	return C.GoBytes(out, C.int(n)), nil
+	return bytes.Clone(unsafe.Slice((*byte)(out), int(n))), nil
 }
 
 // loaderName drops the input kind from a loader nickname: libvips loads

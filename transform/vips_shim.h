@@ -9,7 +9,6 @@
 typedef struct {
 	int width;
 	int height; // of one page
-	int bands;
 	int pages;
 	int has_alpha;
 	int orientation; // 0 when the image carries none
@@ -19,13 +18,16 @@ typedef struct {
 	size_t exif_len;
 } cl_header;
 
+// cl_init starts libvips; on failure, libvips' messages are in its error buffer.
 int cl_init(void);
-int cl_probe(const void *buf, size_t len, cl_header *out);
-int cl_verify(const void *buf, size_t len, int pages);
+char *cl_init_error(void);
+// Each call returns 0 on success; on failure it returns non-zero and sets
+// *error to libvips' messages, which the caller frees with cl_free.
+int cl_probe(const void *buf, size_t len, cl_header *out, char **error);
+int cl_verify(const void *buf, size_t len, int pages, char **error);
 int cl_save_supported(const char *suffix);
 int cl_convert(const void *buf, size_t len, const char *suffix, const char *options,
-	int all_pages, int flatten, void **out, size_t *out_len);
-char *cl_error(void);
+	int all_pages, int flatten, void **out, size_t *out_len, char **error);
 void cl_free(void *p);
 
 #endif
