@@ -250,6 +250,7 @@ func (s *Server) inspect(src *uploadSource, rt string, opts uploadOptions) (stor
 			return a, err
 		}
 		a.Format, a.Width, a.Height, a.Pages, a.EXIF = info.Format, info.Width, info.Height, info.Pages, info.EXIF
+		a.HasAlpha = info.HasAlpha
 	case rt == "video" || (rt == "auto" && video != ""):
 		if video == "" {
 			return a, badRequest("Unsupported video format or file")

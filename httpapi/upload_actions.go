@@ -40,7 +40,7 @@ func (s *Server) destroy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.store.DeleteAsset(c.Request().Context(), store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id})
+	_, _, err = s.store.DeleteAsset(c.Request().Context(), store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id})
 	if errors.Is(err, store.ErrNotFound) {
 		return c.JSON(http.StatusOK, map[string]string{"result": "not found"})
 	}

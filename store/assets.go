@@ -31,6 +31,7 @@ type Asset struct {
 	Width            int
 	Height           int
 	Pages            int
+	HasAlpha         bool
 	ETag             string
 	OriginalFilename string
 	Folder           string
@@ -58,7 +59,7 @@ const (
 
 const assetColumns = `id, cloud_id, asset_id, resource_type, type, public_id, format, version,
 	version_id, blob, bytes, width, height, pages, etag, original_filename, folder, asset_folder,
-	display_name, access_mode, attributes, exif, created_at, updated_at`
+	display_name, access_mode, attributes, exif, created_at, updated_at, has_alpha`
 
 type rowScanner interface{ Scan(...any) error }
 
@@ -69,7 +70,7 @@ func scanAsset(r rowScanner) (Asset, error) {
 	err := r.Scan(&a.rowID, &a.CloudID, &a.AssetID, &a.ResourceType, &a.Type, &a.PublicID, &a.Format,
 		&a.Version, &a.VersionID, &a.Blob, &a.Bytes, &a.Width, &a.Height, &a.Pages, &a.ETag,
 		&a.OriginalFilename, &a.Folder, &a.AssetFolder, &a.DisplayName, &a.AccessMode, &attrs, &exif,
-		&created, &updated)
+		&created, &updated, &a.HasAlpha)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -163,17 +164,17 @@ func (s *Store) SaveAsset(ctx context.Context, a Asset, src string, overwrite bo
 	if result == Existing {
 		return a, Existing, nil
 	}
-	if replaced != "" {
-		s.removeBlob(replaced)
+	for _, name := range replaced {
+		s.removeBlob(name)
 	}
 	return a, result, nil
 }
 
 // commitAsset inserts or overwrites the row for a (whose blob is already in place) and returns
-// the blob an overwrite replaced. When the key exists and overwrite is off, a becomes the existing
-// asset.
-func (s *Store) commitAsset(ctx context.Context, a *Asset, overwrite bool) (SaveResult, string, error) {
-	result, replaced := Created, ""
+// the blobs an overwrite replaced: the old original and its derived files, whose rows it deletes.
+// When the key exists and overwrite is off, a becomes the existing asset.
+func (s *Store) commitAsset(ctx context.Context, a *Asset, overwrite bool) (SaveResult, []string, error) {
+	result, replaced := Created, []string(nil)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := time.Now().UTC().Truncate(time.Second)
 		a.Version, a.CreatedAt, a.UpdatedAt = now.Unix(), now, now
@@ -186,7 +187,10 @@ func (s *Store) commitAsset(ctx context.Context, a *Asset, overwrite bool) (Save
 			*a, result = old, Existing
 			return nil
 		default:
-			result, replaced = Overwritten, old.Blob
+			if replaced, err = dropDerived(ctx, tx, old.rowID); err != nil {
+				return err
+			}
+			result, replaced = Overwritten, append(replaced, old.Blob)
 			// The asset keeps its identity; its version moves on even within one second.
 			a.AssetID, a.CreatedAt, a.rowID = old.AssetID, old.CreatedAt, old.rowID
 			if a.Version <= old.Version {
@@ -222,13 +226,13 @@ func writeAssetRow(ctx context.Context, tx *sql.Tx, a *Asset, update bool) error
 	args := []any{a.CloudID, a.AssetID, a.ResourceType, a.Type, a.PublicID, a.Format, a.Version,
 		a.VersionID, a.Blob, a.Bytes, a.Width, a.Height, a.Pages, a.ETag, a.OriginalFilename, a.Folder,
 		a.AssetFolder, a.DisplayName, a.AccessMode, string(attrs), string(exif), a.CreatedAt.Unix(),
-		a.UpdatedAt.Unix()}
+		a.UpdatedAt.Unix(), a.HasAlpha}
 	if update {
 		_, err = tx.ExecContext(ctx, `UPDATE assets SET cloud_id = ?, asset_id = ?, resource_type = ?,
 			type = ?, public_id = ?, format = ?, version = ?, version_id = ?, blob = ?, bytes = ?,
 			width = ?, height = ?, pages = ?, etag = ?, original_filename = ?, folder = ?,
 			asset_folder = ?, display_name = ?, access_mode = ?, attributes = ?, exif = ?,
-			created_at = ?, updated_at = ? WHERE id = ?`, append(args, a.rowID)...)
+			created_at = ?, updated_at = ?, has_alpha = ? WHERE id = ?`, append(args, a.rowID)...)
 		if err != nil {
 			return fmt.Errorf("overwrite asset %s: %w", a.PublicID, err)
 		}
@@ -237,7 +241,7 @@ func writeAssetRow(ctx context.Context, tx *sql.Tx, a *Asset, update bool) error
 	err = tx.QueryRowContext(ctx, `INSERT INTO assets (cloud_id, asset_id, resource_type, type,
 		public_id, format, version, version_id, blob, bytes, width, height, pages, etag,
 		original_filename, folder, asset_folder, display_name, access_mode, attributes, exif,
-		created_at, updated_at) VALUES (`+placeholders(len(args))+`) RETURNING id`, args...).Scan(&a.rowID)
+		created_at, updated_at, has_alpha) VALUES (`+placeholders(len(args))+`) RETURNING id`, args...).Scan(&a.rowID)
 	if err != nil {
 		return fmt.Errorf("insert asset %s: %w", a.PublicID, err)
 	}
@@ -303,29 +307,36 @@ func (s *Store) removeBlob(name string) {
 	}
 }
 
-// DeleteAsset removes the asset's row, then its file, and returns what was deleted.
-func (s *Store) DeleteAsset(ctx context.Context, k AssetKey) (Asset, error) {
+// DeleteAsset removes the asset's row (and its derived rows), then its files, and returns what
+// was deleted with the number of derived files removed.
+func (s *Store) DeleteAsset(ctx context.Context, k AssetKey) (Asset, int, error) {
 	var a Asset
+	var blobs []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, k); err != nil {
+			return err
+		}
+		if blobs, err = dropDerived(ctx, tx, a.rowID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM assets WHERE id = ?", a.rowID)
 		return err
 	})
 	if err != nil {
-		return Asset{}, err
+		return Asset{}, 0, err
 	}
-	s.removeBlob(a.Blob)
-	return a, nil
+	for _, name := range append(blobs, a.Blob) {
+		s.removeBlob(name)
+	}
+	return a, len(blobs), nil
 }
 
 // RenameAsset gives the asset at from the type toType and the public id toPublicID. When another
 // asset holds the target key, ErrExists unless overwrite, which deletes that asset first.
 func (s *Store) RenameAsset(ctx context.Context, from AssetKey, toType, toPublicID, toFolder string, overwrite bool) (Asset, error) {
 	var a Asset
-	var replaced string
+	var replaced []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, from); err != nil {
@@ -343,10 +354,13 @@ func (s *Store) RenameAsset(ctx context.Context, from AssetKey, toType, toPublic
 		case !overwrite:
 			return ErrExists
 		default:
+			if replaced, err = dropDerived(ctx, tx, target.rowID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, "DELETE FROM assets WHERE id = ?", target.rowID); err != nil {
 				return err
 			}
-			replaced = target.Blob
+			replaced = append(replaced, target.Blob)
 		}
 		a.AssetKey, a.Folder, a.UpdatedAt = to, toFolder, time.Now().UTC().Truncate(time.Second)
 		_, err = tx.ExecContext(ctx, "UPDATE assets SET type = ?, public_id = ?, folder = ?, updated_at = ? WHERE id = ?",
@@ -356,8 +370,8 @@ func (s *Store) RenameAsset(ctx context.Context, from AssetKey, toType, toPublic
 	if err != nil {
 		return Asset{}, err
 	}
-	if replaced != "" {
-		s.removeBlob(replaced)
+	for _, name := range replaced {
+		s.removeBlob(name)
 	}
 	return a, nil
 }

@@ -129,7 +129,7 @@ func (s *Store) SweepOrphans(ctx context.Context) ([]string, error) {
 }
 
 func (s *Store) referencedBlobs(ctx context.Context) (map[string]struct{}, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT blob FROM assets")
+	rows, err := s.reader.QueryContext(ctx, "SELECT blob FROM assets UNION ALL SELECT blob FROM derived")
 	if err != nil {
 		return nil, fmt.Errorf("list blobs: %w", err)
 	}

@@ -14,6 +14,9 @@ type Cloud struct {
 	Name      string
 	APIKey    string
 	APISecret string
+	// StrictTransformations allows new derived images only for signed URLs and transformations
+	// marked allowed_for_strict.
+	StrictTransformations bool
 }
 
 // ErrNotFound is returned when the thing asked for does not exist.
@@ -26,9 +29,10 @@ var ErrExists = errors.New("store: already exists")
 func (s *Store) PutCloud(ctx context.Context, c Cloud) (Cloud, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO clouds (name, api_key, api_secret, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET api_key = excluded.api_key, api_secret = excluded.api_secret`,
-			c.Name, c.APIKey, c.APISecret, time.Now().Unix())
+			INSERT INTO clouds (name, api_key, api_secret, strict_transformations, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET api_key = excluded.api_key, api_secret = excluded.api_secret,
+				strict_transformations = excluded.strict_transformations`,
+			c.Name, c.APIKey, c.APISecret, c.StrictTransformations, time.Now().Unix())
 		if err != nil {
 			return fmt.Errorf("put cloud %s: %w", c.Name, err)
 		}
@@ -41,8 +45,8 @@ func (s *Store) PutCloud(ctx context.Context, c Cloud) (Cloud, error) {
 func (s *Store) CloudByName(ctx context.Context, name string) (Cloud, error) {
 	var c Cloud
 	err := s.reader.QueryRowContext(ctx,
-		"SELECT id, name, api_key, api_secret FROM clouds WHERE name = ?", name).
-		Scan(&c.ID, &c.Name, &c.APIKey, &c.APISecret)
+		"SELECT id, name, api_key, api_secret, strict_transformations FROM clouds WHERE name = ?", name).
+		Scan(&c.ID, &c.Name, &c.APIKey, &c.APISecret, &c.StrictTransformations)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Cloud{}, ErrNotFound
 	}
@@ -54,7 +58,7 @@ func (s *Store) CloudByName(ctx context.Context, name string) (Cloud, error) {
 
 // Clouds lists every cloud, oldest first.
 func (s *Store) Clouds(ctx context.Context) ([]Cloud, error) {
-	rows, err := s.reader.QueryContext(ctx, "SELECT id, name, api_key, api_secret FROM clouds ORDER BY id")
+	rows, err := s.reader.QueryContext(ctx, "SELECT id, name, api_key, api_secret, strict_transformations FROM clouds ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list clouds: %w", err)
 	}
@@ -62,7 +66,7 @@ func (s *Store) Clouds(ctx context.Context) ([]Cloud, error) {
 	var out []Cloud
 	for rows.Next() {
 		var c Cloud
-		if err := rows.Scan(&c.ID, &c.Name, &c.APIKey, &c.APISecret); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.APIKey, &c.APISecret, &c.StrictTransformations); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

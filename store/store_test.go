@@ -144,13 +144,13 @@ func TestRenameAndDelete(t *testing.T) {
 	if _, err := s.Asset(ctx, a.AssetKey); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("old key still there: %v", err)
 	}
-	if _, err := s.DeleteAsset(ctx, r.AssetKey); err != nil {
+	if _, _, err := s.DeleteAsset(ctx, r.AssetKey); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(s.BlobPath(r.Blob)); !os.IsNotExist(err) {
 		t.Fatalf("blob not removed: %v", err)
 	}
-	if _, err := s.DeleteAsset(ctx, r.AssetKey); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.DeleteAsset(ctx, r.AssetKey); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -190,4 +190,57 @@ func TestTagAndContextCommands(t *testing.T) {
 	s.UpdateTags(ctx, scope, []string{"x"}, TagRemoveAll, nil)
 	s.UpdateContext(ctx, scope, []string{"x"}, ContextRemoveAll, nil)
 	check("", nil)
+}
+
+func TestDerivedLifecycle(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	a, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v1"), true)
+	d, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 3, ETag: "e"}, tempWith(t, s, "d1"))
+	if err != nil || d.ID != DerivedID(a.AssetID, "c_fill,w_10", "jpg") {
+		t.Fatalf("save derived: %+v %v", d, err)
+	}
+	got, err := s.DerivedFile(ctx, a, "c_fill,w_10", "jpg")
+	if err != nil || got.Blob != d.Blob {
+		t.Fatalf("read derived: %+v %v", got, err)
+	}
+	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "png"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("other format: %v", err)
+	}
+	// An overwrite drops the old version's variants, rows and files.
+	a2, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v2"), true)
+	if list, _ := s.DerivedOf(ctx, a2); len(list) != 0 {
+		t.Fatalf("derived survive overwrite: %v", list)
+	}
+	if _, err := os.Stat(s.BlobPath(d.Blob)); !os.IsNotExist(err) {
+		t.Fatalf("derived file survives overwrite: %v", err)
+	}
+	// A variant made from the old version is refused and leaves no file.
+	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "x", Format: "jpg", ETag: "e"}, tempWith(t, s, "stale")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("stale derived: %v", err)
+	}
+	if _, err := s.SaveDerived(ctx, a2, Derived{Transformation: "e_sepia", Format: "png", ETag: "e"}, tempWith(t, s, "d2")); err != nil {
+		t.Fatal(err)
+	}
+	_, n, err := s.DeleteAsset(ctx, a2.AssetKey)
+	if err != nil || n != 1 {
+		t.Fatalf("delete: %d %v", n, err)
+	}
+	if files := blobFiles(t, s); len(files) != 0 {
+		t.Fatalf("files left after delete: %v", files)
+	}
+}
+
+func TestNamedTransformations(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	if _, err := s.NamedTransformationByName(ctx, c.ID, "thumb"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	s.PutNamedTransformation(ctx, c.ID, NamedTransformation{Name: "thumb", Definition: "c_fill,w_10"})
+	s.PutNamedTransformation(ctx, c.ID, NamedTransformation{Name: "thumb", Definition: "c_fill,w_20", AllowedForStrict: true})
+	got, err := s.NamedTransformationByName(ctx, c.ID, "thumb")
+	if err != nil || got.Definition != "c_fill,w_20" || !got.AllowedForStrict {
+		t.Fatalf("named: %+v %v", got, err)
+	}
 }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Derived is a generated variant of an asset: one transformation in one output format.
+type Derived struct {
+	ID             string
+	Transformation string // canonical form
+	Format         string
+	Blob           string
+	Bytes          int64
+	Width          int
+	Height         int
+	ETag           string
+	CreatedAt      time.Time
+}
+
+// DerivedID is the stable id of an asset's variant: the same request finds the same file.
+func DerivedID(assetID, transformation, format string) string {
+	sum := md5.Sum([]byte(assetID + "/" + transformation + "." + format))
+	return hex.EncodeToString(sum[:])
+}
+
+// derivedBlobName keeps a variant in a directory of the version it was made from.
+func derivedBlobName(versionID, id string) string {
+	return "derived/" + versionID[:2] + "/" + versionID + "/" + id
+}
+
+const derivedColumns = "id, transformation, format, blob, bytes, width, height, etag, created_at"
+
+func scanDerived(r rowScanner) (Derived, error) {
+	var d Derived
+	var created int64
+	err := r.Scan(&d.ID, &d.Transformation, &d.Format, &d.Blob, &d.Bytes, &d.Width, &d.Height, &d.ETag, &created)
+	d.CreatedAt = time.Unix(created, 0).UTC()
+	return d, err
+}
+
+// DerivedFile returns the asset's variant for transformation and format, or ErrNotFound.
+func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format string) (Derived, error) {
+	d, err := scanDerived(s.reader.QueryRowContext(ctx, "SELECT "+derivedColumns+
+		" FROM derived WHERE id = ? AND asset = ?", DerivedID(a.AssetID, transformation, format), a.rowID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Derived{}, ErrNotFound
+	}
+	if err != nil {
+		return Derived{}, fmt.Errorf("read derived: %w", err)
+	}
+	return d, nil
+}
+
+// SaveDerived stores a variant made from a: the temp file src becomes its blob, then its row
+// commits — but only while a is still the same version (an overwrite or delete meanwhile would
+// make the variant stale), else ErrNotFound and nothing is kept.
+func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string) (Derived, error) {
+	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
+	d.Blob = derivedBlobName(a.VersionID, d.ID)
+	d.CreatedAt = time.Now().UTC().Truncate(time.Second)
+	if err := s.blobs.place(src, d.Blob); err != nil {
+		return Derived{}, err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var rowID int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM assets WHERE id = ? AND version_id = ?", a.rowID, a.VersionID).Scan(&rowID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO derived (id, asset, transformation, format, blob, bytes,
+			width, height, etag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes,
+			width = excluded.width, height = excluded.height, etag = excluded.etag`,
+			d.ID, a.rowID, d.Transformation, d.Format, d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix())
+		if err != nil {
+			return fmt.Errorf("insert derived: %w", err)
+		}
+		if s.afterBlobWrite != nil {
+			return s.afterBlobWrite()
+		}
+		return nil
+	})
+	if err != nil {
+		s.removeBlob(d.Blob)
+		return Derived{}, err
+	}
+	return d, nil
+}
+
+// DerivedOf lists an asset's variants, newest first.
+func (s *Store) DerivedOf(ctx context.Context, a Asset) ([]Derived, error) {
+	rows, err := s.reader.QueryContext(ctx, "SELECT "+derivedColumns+
+		" FROM derived WHERE asset = ? ORDER BY created_at DESC, id", a.rowID)
+	if err != nil {
+		return nil, fmt.Errorf("list derived: %w", err)
+	}
+	defer rows.Close()
+	out := []Derived{}
+	for rows.Next() {
+		d, err := scanDerived(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// dropDerived deletes an asset's derived rows and returns their blobs, for removal after commit.
+func dropDerived(ctx context.Context, tx *sql.Tx, assetRow int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, "DELETE FROM derived WHERE asset = ? RETURNING blob", assetRow)
+	if err != nil {
+		return nil, fmt.Errorf("delete derived: %w", err)
+	}
+	defer rows.Close()
+	var blobs []string
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		blobs = append(blobs, b)
+	}
+	return blobs, rows.Err()
+}
