@@ -2,6 +2,10 @@
 GO      ?= go
 BIN     := bin/cloudlet
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZTIME ?= 10s
+
+# libvips prints decoder warnings for the corrupt images the tests feed it on purpose.
+export VIPS_WARNING := 0
 
 .PHONY: all deps build run test unit fuzz compat clean
 
@@ -21,11 +25,15 @@ build: deps
 run: build
 	./$(BIN) serve
 
-test: deps unit compat
+test: deps unit fuzz compat
 
 unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# Each fuzz target briefly, from its committed seed corpus.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./transform/
 
 compat: build
 	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh

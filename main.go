@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,6 +99,10 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.BoolVar(&cfg.http.AllowPrivateFetch, "allow-private-fetch", false, "let remote uploads fetch from loopback and private addresses")
 	fs.DurationVar(&cfg.http.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit for fetching a remote upload")
 	fs.IntVar(&cfg.http.AdminRateLimit, "admin-rate-limit", 5000, "Admin API calls per cloud per hour")
+	fs.Int64Var(&cfg.http.MaxOutputPixels, "max-output-pixels", 50_000_000, "largest derived image, width × height")
+	fs.DurationVar(&cfg.http.TransformTimeout, "transform-timeout", 30*time.Second, "time limit for generating one derived image")
+	fs.IntVar(&cfg.http.MaxTransforms, "max-transforms", runtime.NumCPU(), "derived images generated at once")
+	fs.IntVar(&cfg.http.TransformQueue, "transform-queue", 64, "requests that may wait for a generation slot before 503")
 	fs.VisitAll(func(f *flag.Flag) { envDefault(fs, f.Name) })
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -116,7 +121,9 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	if cfg.http.PublicURL == "" {
 		cfg.http.PublicURL = "http://" + reachableAddr(cfg.addr)
 	}
-	if cfg.http.MaxUploadBytes <= 0 || cfg.http.MaxSourcePixels <= 0 || cfg.http.AdminRateLimit <= 0 || cfg.http.FetchTimeout <= 0 {
+	if cfg.http.MaxUploadBytes <= 0 || cfg.http.MaxSourcePixels <= 0 || cfg.http.AdminRateLimit <= 0 ||
+		cfg.http.FetchTimeout <= 0 || cfg.http.MaxOutputPixels <= 0 || cfg.http.TransformTimeout <= 0 ||
+		cfg.http.MaxTransforms <= 0 || cfg.http.TransformQueue < 0 {
 		return cfg, errors.New("limits must be positive")
 	}
 	return cfg, nil
@@ -136,14 +143,16 @@ func reachableAddr(addr string) string {
 
 var cloudName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// parseCloudinaryURL reads cloudinary://KEY:SECRET@NAME (a query string is allowed and ignored).
+// parseCloudinaryURL reads cloudinary://KEY:SECRET@NAME. Of the query string, only
+// strict_transformations=true means something here (the SDKs' own settings are ignored).
 func parseCloudinaryURL(s string) (store.Cloud, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "cloudinary" || u.User == nil {
 		return store.Cloud{}, fmt.Errorf("%q is not cloudinary://KEY:SECRET@NAME", s)
 	}
 	secret, _ := u.User.Password()
-	c := store.Cloud{Name: u.Host, APIKey: u.User.Username(), APISecret: secret}
+	c := store.Cloud{Name: u.Host, APIKey: u.User.Username(), APISecret: secret,
+		StrictTransformations: u.Query().Get("strict_transformations") == "true"}
 	if !cloudName.MatchString(c.Name) || c.APIKey == "" || c.APISecret == "" {
 		return store.Cloud{}, fmt.Errorf("%q needs a key, a secret and a cloud name of letters, digits, - and _", s)
 	}

@@ -18,7 +18,17 @@ func (s *Server) ping(c echo.Context) error {
 // detailsJSON is the Admin API's resource details: the asset plus its derived list.
 type detailsJSON struct {
 	assetJSON
-	Derived []struct{} `json:"derived"`
+	Derived []derivedJSON `json:"derived"`
+}
+
+// derivedJSON is an item of a resource's derived list.
+type derivedJSON struct {
+	Transformation string `json:"transformation"`
+	Format         string `json:"format"`
+	Bytes          int64  `json:"bytes"`
+	ID             string `json:"id"`
+	URL            string `json:"url"`
+	SecureURL      string `json:"secure_url"`
 }
 
 // resourceDetails is GET /v1_1/:cloud/resources/:resource_type/:type/:public_id.
@@ -36,8 +46,17 @@ func (s *Server) resourceDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	derived, err := s.store.DerivedOf(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
 	p := &requestParams{raw: c.QueryParams()}
-	out := detailsJSON{assetJSON: s.assetResponse(a, cloud), Derived: []struct{}{}}
+	out := detailsJSON{assetJSON: s.assetResponse(a, cloud), Derived: make([]derivedJSON, 0, len(derived))}
+	for _, d := range derived {
+		u := s.derivedURL(cloud.Name, a, d.Transformation, d.Format)
+		out.Derived = append(out.Derived, derivedJSON{Transformation: d.Transformation, Format: d.Format,
+			Bytes: d.Bytes, ID: d.ID, URL: u, SecureURL: u})
+	}
 	out.Signature, out.APIKey = "", ""
 	if ok, _ := p.boolean("exif", false); ok {
 		out.EXIF = nonEmpty(a.EXIF)

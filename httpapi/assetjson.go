@@ -42,6 +42,7 @@ type assetJSON struct {
 	Existing         bool              `json:"existing,omitempty"`
 	Overwritten      bool              `json:"overwritten,omitempty"`
 	APIKey           string            `json:"api_key,omitempty"`
+	Eager            []eagerJSON       `json:"eager,omitempty"`
 	Metadata         map[string]string `json:"metadata,omitempty"`
 	Moderation       []moderationJSON  `json:"moderation,omitempty"`
 	AccessControl    json.RawMessage   `json:"access_control,omitempty"`

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
+	"strconv"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,6 +11,7 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
+	"reflect"
 	"os"
 	"regexp"
 	"strings"
@@ -34,18 +38,28 @@ var (
 )
 
 // parseDeliveryPath splits the escaped rest of a delivery path. Everything before a version
-// component is transformation; without a version the whole rest is the public id.
+// component is transformation; without a version, leading components that parse as
+// transformations are, and the rest is the public id.
 func parseDeliveryPath(rest, resourceType string) (deliveryPath, error) {
 	var d deliveryPath
 	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	if m := signatureComponent.FindStringSubmatch(segs[0]); m != nil {
 		d.signature, segs = m[1], segs[1:]
 	}
+	versioned := false
 	for i, seg := range segs {
 		if versionComponent.MatchString(seg) && i < len(segs)-1 {
 			d.transformation, d.version, segs = segs[:i], seg[1:], segs[i+1:]
+			versioned = true
 			break
 		}
+	}
+	if !versioned {
+		n := 0
+		for n < len(segs)-1 && isTransformationComponent(segs[n]) {
+			n++
+		}
+		d.transformation, segs = segs[:n], segs[n:]
 	}
 	d.source = strings.Join(segs, "/")
 	if d.source == "" {
@@ -62,6 +76,13 @@ func parseDeliveryPath(rest, resourceType string) (deliveryPath, error) {
 		}
 	}
 	return d, nil
+}
+
+// isTransformationComponent says whether an unversioned path segment is a transformation
+// rather than a folder of the public id.
+func isTransformationComponent(seg string) bool {
+	_, err := transform.Parse(seg)
+	return err == nil
 }
 
 // signatureValid checks an s--…-- component: SHA-1 or SHA-256 over the transformation and the
@@ -90,7 +111,8 @@ func (d deliveryPath) signatureValid(secret string) bool {
 	return false
 }
 
-// deliver is GET/HEAD /:cloud/:resource_type/:type/<...>: an asset's stored bytes.
+// deliver is GET/HEAD /:cloud/:resource_type/:type/<...>: an original, or a derived image
+// generated on first request and served from the derived store after.
 func (s *Server) deliver(c echo.Context) error {
 	rt, typ := c.Param("resource_type"), c.Param("type")
 	switch rt {
@@ -112,6 +134,10 @@ func (s *Server) deliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	chain, err := transform.Parse(strings.Join(d.transformation, "/"))
+	if err != nil {
+		return transformError(err)
+	}
 	ctx := c.Request().Context()
 	cloud, err := s.store.CloudByName(ctx, c.Param("cloud"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -120,32 +146,190 @@ func (s *Server) deliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if typ != "upload" && !d.signatureValid(cloud.APISecret) {
-		return errorf(http.StatusUnauthorized, "Signature required or invalid for %s resources", typ)
+	// Authenticated assets always need a signed URL; private ones for the original only.
+	signed := d.signatureValid(cloud.APISecret)
+	if !signed && typ == "authenticated" {
+		return errSignatureRequired(typ)
 	}
-	if len(d.transformation) > 0 {
-		return badRequest("Transformations are not supported yet: %s", strings.Join(d.transformation, "/"))
-	}
-	a, err := s.findDelivered(c, cloud, rt, typ, &d)
+	a, err := s.findDelivered(c, cloud, rt, typ, &d, chain)
 	if err != nil {
 		return err
 	}
-	if d.ext != "" && d.ext != a.Format {
-		return badRequest("Format conversion on delivery is not supported yet: %s to %s", a.Format, d.ext)
+	if !signed && typ == "private" && len(chain.Components) == 0 && (d.ext == "" || d.ext == a.Format) {
+		return errSignatureRequired(typ)
 	}
-	return s.serveBlob(c, a, d, typ)
+	if len(chain.Components) > 0 && rt != "image" {
+		return badRequest("Transformations are not supported for %s resources", rt)
+	}
+	if rt != "image" {
+		if d.ext != "" && d.ext != a.Format {
+			return badRequest("Format conversion is not supported for %s resources", rt)
+		}
+		return s.serveOriginal(c, a, d, typ)
+	}
+	v, err := s.variantFor(c, cloud, a, chain, d.ext)
+	if err != nil {
+		return err
+	}
+	if v.key == "" && v.format == a.Format {
+		return s.serveOriginal(c, a, d, typ)
+	}
+	return s.serveVariant(c, cloud, v, d, typ, signed, chain)
+}
+
+func errSignatureRequired(typ string) error {
+	return errorf(http.StatusUnauthorized, "Signature required or invalid for %s resources", typ)
+}
+
+// variantFor resolves the chain for this request: named transformations expanded, f_auto and
+// dpr_auto decided from the request's headers, the output format chosen.
+func (s *Server) variantFor(c echo.Context, cloud store.Cloud, a store.Asset, chain transform.Chain, ext string) (variant, error) {
+	expanded, err := s.expandNamed(c.Request().Context(), cloud, chain)
+	if err != nil {
+		return variant{}, err
+	}
+	h := c.Request().Header
+	dpr, _ := strconv.ParseFloat(firstNonEmpty(h.Get("Sec-CH-DPR"), h.Get("DPR")), 64)
+	resolved := expanded.Resolve(transform.Negotiation{
+		Accept: s.acceptable(h.Get("Accept")), DPR: dpr, SourceFormat: a.Format,
+		SourceAlpha: a.HasAlpha, SourceAnimated: a.Pages > 1, Ext: ext,
+	})
+	if expanded.Negotiated() {
+		c.Response().Header().Add("Vary", "Accept")
+	}
+	return variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(ext, a.Format)}, nil
+}
+
+// acceptable drops from an Accept header the formats this libvips cannot write, so f_auto
+// never picks them.
+func (s *Server) acceptable(accept string) string {
+	if transform.CanWrite("avif") {
+		return accept
+	}
+	return strings.ReplaceAll(accept, "image/avif", "")
+}
+
+// serveVariant delivers a derived image, generating it when it does not exist yet. Under strict
+// transformations only a signed URL or a transformation allowed for strict may generate one.
+func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d deliveryPath, typ string, signed bool, requested transform.Chain) error {
+	ctx := c.Request().Context()
+	derived, err := s.store.DerivedFile(ctx, v.asset, v.key, v.format)
+	var body []byte
+	switch {
+	case err == nil:
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	case cloud.StrictTransformations && !signed && !s.allowedForStrict(ctx, cloud, requested):
+		return errorf(http.StatusUnauthorized, "Transformation %s is not allowed", v.key)
+	default:
+		if derived, body, err = s.derive(ctx, cloud, v); err != nil {
+			if errors.Is(err, errBusy) {
+				c.Response().Header().Set("Retry-After", "1")
+			}
+			return err
+		}
+	}
+	h := c.Response().Header()
+	h.Set("Content-Type", transform.MIMEType(derived.Format))
+	h.Set("ETag", `"`+derived.ETag+`"`)
+	h.Set("Cache-Control", cacheControl(d.version, typ))
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if name, ok := attachmentName(requested, v.asset.PublicID); ok {
+		h.Set("Content-Disposition", `attachment; filename="`+name+"."+derived.Format+`"`)
+	}
+	if body != nil {
+		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
+		return nil
+	}
+	f, err := os.Open(s.store.BlobPath(derived.Blob))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, f)
+	return nil
+}
+
+// allowedForStrict says whether a chain made only of named transformations that are all marked
+// allowed_for_strict.
+func (s *Server) allowedForStrict(ctx context.Context, cloud store.Cloud, chain transform.Chain) bool {
+	if len(chain.Components) == 0 {
+		return false
+	}
+	for _, comp := range chain.Components {
+		if len(comp.Named) == 0 || !onlyNamed(comp) {
+			return false
+		}
+		for _, name := range comp.Named {
+			t, err := s.store.NamedTransformationByName(ctx, cloud.ID, name)
+			if err != nil || !t.AllowedForStrict {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// onlyNamed says whether a component is nothing but t_ references.
+func onlyNamed(c transform.Component) bool {
+	return reflect.DeepEqual(transform.Component{Named: c.Named}, c)
+}
+
+// attachmentName is the download name fl_attachment asks for: its own, or the public id's base.
+func attachmentName(c transform.Chain, publicID string) (string, bool) {
+	for _, comp := range c.Components {
+		if comp.Flags.Attachment {
+			name := comp.Flags.AttachmentName
+			if name == "" {
+				name = publicID[strings.LastIndexByte(publicID, '/')+1:]
+			}
+			return safeFilename(name), true
+		}
+	}
+	return "", false
+}
+
+// safeFilename keeps a Content-Disposition file name to characters that cannot break the header.
+func safeFilename(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == ';' || r == '/' {
+			return '_'
+		}
+		return r
+	}, name)
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // findDelivered looks the asset up; an image id that itself contains a dot is found by its
-// whole name when splitting off an extension found nothing.
-func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string, d *deliveryPath) (store.Asset, error) {
+// whole name when splitting off an extension found nothing, and a missing image is replaced by
+// the chain's d_ default image when it has one.
+func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string, d *deliveryPath, chain transform.Chain) (store.Asset, error) {
+	ctx := c.Request().Context()
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
-	a, err := s.store.Asset(c.Request().Context(), key)
+	a, err := s.store.Asset(ctx, key)
 	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
 		whole := d.publicID + "." + d.ext
 		key.PublicID = whole
-		if a, err = s.store.Asset(c.Request().Context(), key); err == nil {
+		if a, err = s.store.Asset(ctx, key); err == nil {
 			d.publicID, d.ext = whole, ""
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) && rt == "image" {
+		if def := defaultImage(chain); def != "" {
+			id := strings.TrimSuffix(def, "."+fileExt(def))
+			a, err = s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
+			if err == nil {
+				c.Response().Header().Set("X-Cld-Error", "Resource not found - "+d.publicID+", default image used")
+			}
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
@@ -154,9 +338,20 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 	return a, err
 }
 
-// serveBlob answers with the stored file: Content-Type, ETag, Last-Modified and Cache-Control,
-// with Range and conditional requests handled by http.ServeContent (sendfile for the body).
-func (s *Server) serveBlob(c echo.Context, a store.Asset, d deliveryPath, typ string) error {
+// defaultImage is the chain's d_ value ("" when none).
+func defaultImage(c transform.Chain) string {
+	for _, comp := range c.Components {
+		if comp.Default != "" {
+			return comp.Default
+		}
+	}
+	return ""
+}
+
+// serveOriginal answers with the stored file: Content-Type, ETag, Last-Modified and
+// Cache-Control, with Range and conditional requests handled by http.ServeContent (sendfile for
+// the body).
+func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, typ string) error {
 	f, err := os.Open(s.store.BlobPath(a.Blob))
 	if err != nil {
 		return err

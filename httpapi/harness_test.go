@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,8 @@ type testServer struct {
 
 func defaultTestConfig() Config {
 	return Config{MaxUploadBytes: 10 << 20, MaxSourcePixels: 50_000_000, AdminRateLimit: 1000,
-		FetchTimeout: 5 * time.Second}
+		FetchTimeout: 5 * time.Second, MaxOutputPixels: 50_000_000, TransformTimeout: 20 * time.Second,
+		MaxTransforms: 2, TransformQueue: 64}
 }
 
 func newTestServer(t *testing.T, cfg Config) *testServer {
@@ -188,4 +190,9 @@ func TestMain(m *testing.M) {
 		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
 	os.Exit(m.Run())
+}
+
+// bufCopy reads a response body into a builder.
+func bufCopy(dst *strings.Builder, res *http.Response) (int64, error) {
+	return io.Copy(dst, res.Body)
 }

@@ -4,9 +4,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
 
 	"cloudlet/store"
 )
@@ -19,6 +21,11 @@ type Config struct {
 	AdminRateLimit    int           // Admin API calls per cloud per hour
 	AllowPrivateFetch bool          // let remote uploads reach loopback/private addresses
 	FetchTimeout      time.Duration // whole-request limit for a remote upload
+
+	MaxOutputPixels   int64         // largest derived image, width × height
+	TransformTimeout  time.Duration // time limit for generating one derived image
+	MaxTransforms     int           // derived images generated at once
+	TransformQueue    int           // requests that may wait for a generation slot
 }
 
 // Server is cloudlet's HTTP front: the Upload API, the Admin API and delivery.
@@ -29,6 +36,10 @@ type Server struct {
 	limiter *rateLimiter
 	now     func() time.Time
 	echo    *echo.Echo
+
+	transforms  *transformLimiter
+	generating  singleflight.Group // one generation per derived id at a time
+	generations atomic.Int64       // derived images generated, for tests and logs
 }
 
 // New builds the server and its routes.
@@ -40,6 +51,8 @@ func New(cfg Config, st *store.Store) *Server {
 		fetcher: newRemoteFetcher(cfg.AllowPrivateFetch, cfg.FetchTimeout, cfg.MaxUploadBytes),
 		limiter: newRateLimiter(cfg.AdminRateLimit),
 		now:     time.Now,
+
+		transforms: newTransformLimiter(cfg.MaxTransforms, cfg.TransformQueue),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -163,6 +163,9 @@ func (s *Server) upload(c echo.Context) error {
 	}
 	out := s.assetResponse(saved, cloud)
 	out.Existing, out.Overwritten = result == store.Existing, result == store.Overwritten
+	if out.Eager, err = s.generateEager(ctx, cloud, saved, opts.eager); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -183,6 +186,7 @@ type uploadOptions struct {
 	displayName      string
 	accessMode       string
 	attributes       map[string]string
+	eager            []eagerSpec
 }
 
 func readUploadOptions(p *requestParams) (uploadOptions, error) {
@@ -217,6 +221,9 @@ func readUploadOptions(p *requestParams) (uploadOptions, error) {
 	case "", "public", "authenticated":
 	default:
 		return o, badRequest("Invalid access_mode - %s", o.accessMode)
+	}
+	if o.eager, err = parseEager(p); err != nil {
+		return o, err
 	}
 	o.attributes = map[string]string{}
 	for _, name := range describingParams {

@@ -176,7 +176,8 @@ func publicIDsScope(p *requestParams, rt string, cloud store.Cloud) ([]string, s
 }
 
 // explicit is POST /v1_1/:cloud/:resource_type/explicit: it updates an existing asset's tags
-// and context (each replaced when given) and answers with the asset.
+// and context (each replaced when given), generates its eager variants and answers with the
+// asset.
 func (s *Server) explicit(c echo.Context) error {
 	rt, cloud, p, err := s.assetAction(c)
 	if err != nil {
@@ -188,6 +189,10 @@ func (s *Server) explicit(c echo.Context) error {
 		return missingParam("public_id")
 	}
 	typ, err := deliveryType(p, "type")
+	if err != nil {
+		return err
+	}
+	eager, err := parseEager(p)
 	if err != nil {
 		return err
 	}
@@ -206,5 +211,9 @@ func (s *Server) explicit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.assetResponse(a, cloud))
+	out := s.assetResponse(a, cloud)
+	if out.Eager, err = s.generateEager(c.Request().Context(), cloud, a, eager); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -137,3 +137,10 @@ var mimeTypes = map[string]string{
 	"ttf":   "font/ttf",
 	"otf":   "font/otf",
 }
+
+// CanWrite says whether this libvips can encode format (AVIF, for one, needs an encoder plugin
+// that not every libheif build has).
+func CanWrite(format string) bool {
+	out, ok := outputFormats[strings.ToLower(format)]
+	return ok && vipsSaveSupported(out.suffix)
+}

@@ -340,8 +340,21 @@ func ctxFor(t *testing.T) context.Context {
 // fetch GETs a delivery URL with a plain client (still loopback-only).
 func fetch(t *testing.T, url string) (int, http.Header, []byte) {
 	t.Helper()
+	return fetchWith(t, url, nil)
+}
+
+// fetchWith is fetch with extra request headers (Accept for f_auto, for instance).
+func fetchWith(t *testing.T, url string, header http.Header) (int, http.Header, []byte) {
+	t.Helper()
 	client := &http.Client{Transport: wire, Timeout: 10 * time.Second}
-	resp, err := client.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -406,4 +419,46 @@ func pngSize(b []byte) (dimensions, error) {
 		return dimensions{}, errors.New("not a PNG")
 	}
 	return dimensions{int(binary.BigEndian.Uint32(b[16:])), int(binary.BigEndian.Uint32(b[20:]))}, nil
+}
+
+// webpSize reads the canvas size from a WebP file's first chunk: lossy (VP8), lossless (VP8L)
+// or extended (VP8X).
+func webpSize(b []byte) (dimensions, error) {
+	if len(b) < 30 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return dimensions{}, errors.New("not a WebP")
+	}
+	switch chunk := string(b[12:16]); chunk {
+	case "VP8 ":
+		if b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a {
+			return dimensions{}, errors.New("VP8 start code missing")
+		}
+		return dimensions{int(binary.LittleEndian.Uint16(b[26:]) & 0x3fff), int(binary.LittleEndian.Uint16(b[28:]) & 0x3fff)}, nil
+	case "VP8L":
+		if b[20] != 0x2f {
+			return dimensions{}, errors.New("VP8L signature missing")
+		}
+		bits := binary.LittleEndian.Uint32(b[21:])
+		return dimensions{int(bits&0x3fff) + 1, int((bits>>14)&0x3fff) + 1}, nil
+	case "VP8X":
+		u24 := func(p []byte) int { return int(p[0]) | int(p[1])<<8 | int(p[2])<<16 }
+		return dimensions{u24(b[24:]) + 1, u24(b[27:]) + 1}, nil
+	default:
+		return dimensions{}, fmt.Errorf("unknown WebP chunk %q", chunk)
+	}
+}
+
+// imageInfo sniffs the format from the magic bytes and reads the size from the header.
+func imageInfo(b []byte) (format string, size dimensions, err error) {
+	switch {
+	case len(b) >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff:
+		size, err = jpegSize(b)
+		return "jpg", size, err
+	case len(b) >= 8 && string(b[1:4]) == "PNG":
+		size, err = pngSize(b)
+		return "png", size, err
+	case len(b) >= 12 && string(b[8:12]) == "WEBP":
+		size, err = webpSize(b)
+		return "webp", size, err
+	}
+	return "", dimensions{}, fmt.Errorf("not a JPEG, PNG or WebP (starts %x)", b[:min(len(b), 12)])
 }

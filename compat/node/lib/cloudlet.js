@@ -271,9 +271,40 @@ function pngSize(buf) {
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
 }
 
+// webpSize reads the canvas size from a WebP file's first chunk: lossy (VP8), lossless (VP8L)
+// or extended (VP8X).
+function webpSize(buf) {
+  if (buf.length < 30 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WEBP') {
+    throw new Error('not a WebP');
+  }
+  const chunk = buf.toString('latin1', 12, 16);
+  if (chunk === 'VP8 ') {
+    if (buf[23] !== 0x9d || buf[24] !== 0x01 || buf[25] !== 0x2a) throw new Error('VP8 start code missing');
+    return { width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
+  }
+  if (chunk === 'VP8L') {
+    if (buf[20] !== 0x2f) throw new Error('VP8L signature missing');
+    const bits = buf.readUInt32LE(21);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') {
+    return { width: buf.readUIntLE(24, 3) + 1, height: buf.readUIntLE(27, 3) + 1 };
+  }
+  throw new Error(`unknown WebP chunk ${JSON.stringify(chunk)}`);
+}
+
+// imageInfo sniffs the format from the magic bytes and reads the size from the header.
+function imageInfo(buf) {
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return { format: 'jpg', ...jpegSize(buf) };
+  if (buf.length >= 8 && buf.toString('latin1', 1, 4) === 'PNG') return { format: 'png', ...pngSize(buf) };
+  if (buf.length >= 12 && buf.toString('latin1', 8, 12) === 'WEBP') return { format: 'webp', ...webpSize(buf) };
+  throw new Error(`not a JPEG, PNG or WebP (starts ${buf.subarray(0, 12).toString('hex')})`);
+}
+
 module.exports = {
   describeExchanges,
   fetchBytes,
+  imageInfo,
   jpegSize,
   lastExchange,
   loadSDK,
@@ -283,6 +314,7 @@ module.exports = {
   sha1,
   startCloudlet,
   testdata,
+  webpSize,
 };
 
 // Wraps a test body so that a failure also prints the last HTTP exchanges and the server log:

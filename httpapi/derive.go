@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"cloudlet/store"
+	"cloudlet/transform"
+)
+
+// variant is one derived image to deliver or generate: an asset, a resolved chain, the
+// chain's canonical text and the output format.
+type variant struct {
+	asset  store.Asset
+	chain  transform.Chain
+	key    string // canonical transformation
+	format string
+}
+
+// derive returns the stored variant, generating it first when it does not exist. Concurrent
+// requests for one variant generate it once; generation is bounded by the transform limiter
+// and by a time limit, and is not cancelled when the first requester goes away.
+func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
+	if d, err := s.store.DerivedFile(ctx, v.asset, v.key, v.format); err == nil {
+		return d, nil, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Derived{}, nil, err
+	}
+	id := store.DerivedID(v.asset.AssetID, v.key, v.format)
+	type made struct {
+		d    store.Derived
+		body []byte // set when the variant could not be stored (its asset changed meanwhile)
+	}
+	res, err, _ := s.generating.Do(id, func() (any, error) {
+		release, err := s.transforms.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		genCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
+		defer cancel()
+		d, body, err := s.generate(genCtx, cloud, v)
+		return made{d, body}, err
+	})
+	if err != nil {
+		return store.Derived{}, nil, err
+	}
+	m := res.(made)
+	return m.d, m.body, nil
+}
+
+// generate runs the transformation over the asset's original and stores the result.
+func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
+	s.generations.Add(1)
+	src, err := os.ReadFile(s.store.BlobPath(v.asset.Blob))
+	if err != nil {
+		return store.Derived{}, nil, fmt.Errorf("read original: %w", err)
+	}
+	out, err := transform.Execute(ctx, transform.Source{Bytes: src, Info: sourceInfo(v.asset)}, v.chain, v.format,
+		s.layerLoader(ctx, cloud), transform.Limits{MaxOutputPixels: s.cfg.MaxOutputPixels})
+	switch {
+	case errors.Is(err, transform.ErrInvalid), errors.Is(err, transform.ErrLayerNotFound):
+		return store.Derived{}, nil, badRequest("%v", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return store.Derived{}, nil, errorf(504, "Transformation took too long")
+	case err != nil:
+		return store.Derived{}, nil, fmt.Errorf("transform %s: %w", v.key, err)
+	}
+	sum := md5.Sum(out.Bytes)
+	d := store.Derived{Transformation: v.key, Format: out.Format, Bytes: int64(len(out.Bytes)),
+		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:])}
+	f, err := s.store.CreateTemp()
+	if err != nil {
+		return store.Derived{}, nil, err
+	}
+	_, werr := f.Write(out.Bytes)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return store.Derived{}, nil, fmt.Errorf("write derived: %w", werr)
+	}
+	saved, err := s.store.SaveDerived(ctx, v.asset, d, f.Name())
+	if errors.Is(err, store.ErrNotFound) {
+		// The asset changed while this ran: answer this request, keep nothing.
+		os.Remove(f.Name())
+		return d, out.Bytes, nil
+	}
+	return saved, nil, err
+}
+
+// sourceInfo is what the executor needs to know about an original, from its stored row.
+func sourceInfo(a store.Asset) transform.Info {
+	orientation, _ := strconv.Atoi(a.EXIF["Orientation"])
+	return transform.Info{Format: a.Format, Width: a.Width, Height: a.Height, Pages: max(a.Pages, 1),
+		HasAlpha: a.HasAlpha, Orientation: orientation}
+}
+
+// layerLoader reads l_/u_ images from the same cloud's image/upload assets.
+func (s *Server) layerLoader(ctx context.Context, cloud store.Cloud) transform.LayerLoader {
+	return func(publicID string) ([]byte, error) {
+		a, err := s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: publicID})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%w: %s", transform.ErrLayerNotFound, publicID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return os.ReadFile(s.store.BlobPath(a.Blob))
+	}
+}
+
+// expandNamed replaces t_ references with the cloud's named transformations.
+func (s *Server) expandNamed(ctx context.Context, cloud store.Cloud, c transform.Chain) (transform.Chain, error) {
+	expanded, err := c.Expand(func(name string) (string, bool) {
+		t, err := s.store.NamedTransformationByName(ctx, cloud.ID, name)
+		return t.Definition, err == nil
+	})
+	if err != nil {
+		return c, transformError(err)
+	}
+	return expanded, nil
+}
+
+// transformError turns a parse error into Cloudinary's 400.
+func transformError(err error) error {
+	var pe *transform.ParseError
+	if errors.As(err, &pe) {
+		return badRequest("%s", pe.Error())
+	}
+	return err
+}
