@@ -197,7 +197,11 @@ func (s *Server) variantFor(c echo.Context, cloud store.Cloud, a store.Asset, ch
 	if expanded.Negotiated() {
 		c.Response().Header().Add("Vary", "Accept")
 	}
-	return variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(ext, a.Format)}, nil
+	v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(ext, a.Format)}
+	if v.format != a.Format && !transform.CanWrite(v.format) {
+		return variant{}, badRequest("Unsupported output format - %s", v.format)
+	}
+	return v, nil
 }
 
 // acceptable drops from an Accept header the formats this libvips cannot write, so f_auto

@@ -93,6 +93,7 @@ func TestTransformErrors(t *testing.T) {
 		{"/demo/raw/upload/w_10/v1/doc.txt", 400, "not supported for raw"},
 		{"/demo/image/upload/w_10/v1/missing.png", 404, "Resource not found"},
 		{"/demo/image/upload/l_nothere/v1/pic.png", 400, "nothere"},
+		{"/demo/image/upload/w_10/v1/pic.xyz", 400, "Unsupported output format - xyz"},
 	}
 	for _, tc := range cases {
 		r := ts.get(tc.path, nil)
