@@ -77,11 +77,12 @@ func Execute(ctx context.Context, src Source, chain Chain, format string, layers
 		return Output{}, err
 	}
 	r := &run{
-		ctx:       ctx,
-		layers:    layers,
-		lim:       lim,
-		keepAlpha: enc.hasAlpha(),
-		prepared:  map[*Component]*vipsImage{},
+		ctx:          ctx,
+		layers:       layers,
+		lim:          lim,
+		keepAlpha:    enc.hasAlpha(),
+		keepMetadata: enc.keepMetadata,
+		prepared:     map[*Component]*vipsImage{},
 	}
 	defer r.releaseLayers()
 
@@ -89,10 +90,7 @@ func Execute(ctx context.Context, src Source, chain Chain, format string, layers
 	if page > info.Pages {
 		return Output{}, fmt.Errorf("%w: pg_%d of an image with %d page(s)", ErrInvalid, page, info.Pages)
 	}
-	turn := dihedral{}
-	if !ignoresOrientation(chain) {
-		turn = exifDihedral(info.Orientation)
-	}
+	turn := uprightTurn(info, ignoresOrientation(chain))
 	r.initial = turn.size(size{info.Width, info.Height})
 
 	if animates(info, enc, chain, page) {
@@ -110,12 +108,14 @@ func Execute(ctx context.Context, src Source, chain Chain, format string, layers
 	return r.finish(c, enc)
 }
 
-// sourceCanvas starts from the source: encoded for bimg when bimg reads the format and the
-// default page is wanted, else decoded by the shim (pg_N is page N, 1-based).
+// sourceCanvas starts from the source: encoded for bimg when bimg reads it and the default
+// page is wanted, else decoded by the shim (pg_N is page N, 1-based).
 func (r *run) sourceCanvas(b []byte, info Info, page int, turn dihedral) (*canvas, error) {
 	stored := size{info.Width, info.Height}
-	if page <= 1 && bimgReads(info.Format) {
-		return encodedCanvas(b, stored, turn, info.Orientation > 1, r.grow), nil
+	if page <= 1 && bimgReads(info.Format, b) {
+		c := encodedCanvas(b, stored, turn, info.Orientation > 1, r.grow)
+		c.keepMetadata = r.keepMetadata
+		return c, nil
 	}
 	im, err := loadImage(b, max(page-1, 0), 1, page > 1)
 	if err != nil {
@@ -129,14 +129,45 @@ func (r *run) sourceCanvas(b []byte, info Info, page int, turn dihedral) (*canva
 	return c, nil
 }
 
-// bimgReads reports whether bimg loads this source format itself (the rest go through the
-// shim's loader, which libvips picks by content).
-func bimgReads(format string) bool {
+// bimgReads reports whether the source goes to bimg: JPEG and WebP, which it shrinks while
+// decoding, and PNG and GIF. The shim's loader takes the rest, CMYK JPEGs included: bimg
+// would convert those to sRGB and then try the CMYK profile on the result.
+func bimgReads(format string, b []byte) bool {
 	switch format {
-	case "jpg", "png", "webp", "gif", "tiff":
+	case "jpg":
+		return jpegComponents(b) != 4
+	case "webp", "png", "gif":
 		return true
 	}
 	return false
+}
+
+// jpegComponents reads the number of colour components from a JPEG's frame header (4 for
+// CMYK), 0 when it finds none.
+func jpegComponents(b []byte) int {
+	for i := 2; i+9 < len(b); {
+		if b[i] != 0xff {
+			return 0
+		}
+		marker := b[i+1]
+		switch {
+		case marker == 0xff: // fill byte
+			i++
+			continue
+		case marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01:
+			i += 2
+			continue
+		case marker == 0xda || marker == 0xd9: // start of scan, end of image
+			return 0
+		}
+		length := int(b[i+2])<<8 | int(b[i+3])
+		// SOF0-SOF15, except DHT (c4), JPG (c8) and DAC (cc).
+		if marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc {
+			return int(b[i+9])
+		}
+		i += 2 + length
+	}
+	return 0
 }
 
 // pageOf is the chain's last pg_, 0 when none.
@@ -148,6 +179,16 @@ func pageOf(chain Chain) int {
 		}
 	}
 	return page
+}
+
+// uprightTurn is what makes the source upright: its EXIF orientation, unless a_ignore. HEIF
+// and AVIF keep their rotation in the container, which libheif applies while decoding; the
+// EXIF tag some of them also carry must not turn them a second time.
+func uprightTurn(info Info, ignore bool) dihedral {
+	if ignore || info.Format == "heic" || info.Format == "avif" {
+		return dihedral{}
+	}
+	return exifDihedral(info.Orientation)
 }
 
 // ignoresOrientation reports whether a_ignore appears: the EXIF orientation is not applied.

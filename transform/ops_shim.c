@@ -181,6 +181,36 @@ op_header(const void *buf, size_t len, int *width, int *height, int *pages)
 	return 0;
 }
 
+int
+op_copy_metadata(VipsImage *in, const void *buf, size_t len, VipsImage **out)
+{
+	static const char *fields[] = {
+		VIPS_META_EXIF_NAME, VIPS_META_XMP_NAME, VIPS_META_IPTC_NAME
+	};
+	VipsSource *source;
+	VipsImage *from;
+	const void *blob;
+	size_t blob_len;
+
+	if (!(source = private_source(buf, len)))
+		return -1;
+	from = vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	g_object_unref(source);
+	if (!from)
+		return -1;
+	if (vips_copy(in, out, NULL)) {
+		g_object_unref(from);
+		return -1;
+	}
+	for (int i = 0; i < VIPS_NUMBER(fields); i++)
+		if (vips_image_get_typeof(from, fields[i]) &&
+			!vips_image_get_blob(from, fields[i], &blob, &blob_len))
+			vips_image_set_blob_copy(*out, fields[i], blob, blob_len);
+	g_object_unref(from);
+
+	return 0;
+}
+
 void
 op_size(VipsImage *image, int *width, int *height, int *bands)
 {
@@ -317,14 +347,21 @@ op_embed(VipsImage *in, VipsImage **out, int left, int top, int width, int heigh
 int
 op_smartcrop(VipsImage *in, VipsImage **out, int width, int height)
 {
+	VipsImage *scope;
+	VipsImage **t = scratch(&scope, 2);
 	int result;
 
-	result = vips_smartcrop(in, out, width, height,
-		"interesting", VIPS_INTERESTING_ATTENTION,
-		NULL);
+	// Attention analyses the image in several passes: on a lazy pipeline each pass would
+	// recompute everything upstream (a resize from a decode), so render it once first.
+	result = !(t[0] = vips_image_copy_memory(in)) ||
+		vips_smartcrop(t[0], &t[1], width, height,
+			"interesting", VIPS_INTERESTING_ATTENTION,
+			NULL);
 	vips_thread_shutdown();
+	if (result)
+		return fail(scope);
 
-	return result;
+	return finish(scope, t[1], out);
 }
 
 int
@@ -483,7 +520,14 @@ recomb_fn(VipsImage *scope, VipsImage *rgb, VipsImage **out, const void *arg)
 	static const double ones[3] = { 1, 1, 1 };
 	VipsImage **u = locals(scope, 2);
 	const recomb_args *a = arg;
+	const double *m = a->m;
 
+	// A diagonal matrix scales each band: vips_linear alone does that, much faster.
+	if (m[1] == 0 && m[2] == 0 && m[3] == 0 && m[5] == 0 && m[6] == 0 && m[7] == 0) {
+		double gain[3] = { m[0], m[4], m[8] };
+
+		return vips_linear(rgb, out, gain, (double *) a->offset, 3, "uchar", TRUE, NULL);
+	}
 	if (!(u[0] = vips_image_new_matrix_from_array(3, 3, a->m, 9)))
 		return -1;
 

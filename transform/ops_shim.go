@@ -62,16 +62,20 @@ func encodedSize(b []byte) (w, h, pages int, err error) {
 	return int(cw), int(ch), int(cp), nil
 }
 
+// withMetadataOf copies the image with the EXIF, XMP and IPTC blocks of encoded bytes b.
+func (im *vipsImage) withMetadataOf(b []byte) (*vipsImage, error) {
+	if len(b) == 0 {
+		return nil, errEmptyImage
+	}
+	return newImage("copy metadata", func(out **C.VipsImage) C.int {
+		return C.op_copy_metadata(im.p, unsafe.Pointer(&b[0]), C.size_t(len(b)), out)
+	})
+}
+
 func (im *vipsImage) size() (w, h int) {
 	var cw, ch, cb C.int
 	C.op_size(im.p, &cw, &ch, &cb)
 	return int(cw), int(ch)
-}
-
-func (im *vipsImage) hasAlpha() bool {
-	var cw, ch, cb C.int
-	C.op_size(im.p, &cw, &ch, &cb)
-	return cb == 4
 }
 
 // pages gives how many pages a stacked image holds and the height of one.

@@ -43,6 +43,8 @@ void op_disable_cache(void);
 int op_load(const void *buf, size_t len, int page, int n, int multi, VipsImage **out);
 // op_header reads width, height and pages of encoded bytes without decoding.
 int op_header(const void *buf, size_t len, int *width, int *height, int *pages);
+// op_copy_metadata copies in with the EXIF, XMP and IPTC blocks of encoded bytes buf.
+int op_copy_metadata(VipsImage *in, const void *buf, size_t len, VipsImage **out);
 void op_size(VipsImage *image, int *width, int *height, int *bands);
 // op_pages gives the page count and page height of a loaded (stacked) image.
 void op_pages(VipsImage *image, int *pages, int *page_height);

@@ -7,14 +7,15 @@ import (
 
 // run is one Execute: what the steps need besides the component they apply.
 type run struct {
-	ctx        context.Context
-	layers     LayerLoader
-	lim        Limits
-	keepAlpha  bool  // the result keeps transparency: output formats with alpha, and layers
-	initial    size  // the image as it came (upright), for iw and ih
-	base       *size // in a layer's run: the image it is laid on, for fl_relative
-	background Color // b_ of the chain's last component that has one: what transparency is flattened on
-	prepared   map[*Component]*vipsImage // layers ready to lay, by declaring component, shared by frames
+	ctx          context.Context
+	layers       LayerLoader
+	lim          Limits
+	keepAlpha    bool                      // the result keeps transparency: output formats with alpha, and layers
+	keepMetadata bool                      // fl_keep_iptc: the source's metadata goes into the result
+	initial      size                      // the image as it came (upright), for iw and ih
+	base         *size                     // in a layer's run: the image it is laid on, for fl_relative
+	background   Color                     // b_ of the chain's last component that has one: what transparency is flattened on
+	prepared     map[*Component]*vipsImage // layers ready to lay, by declaring component, shared by frames
 }
 
 // A step is one job applied for one component, in the fixed order of componentSteps.

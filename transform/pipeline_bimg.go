@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/h2non/bimg"
 )
@@ -13,30 +12,13 @@ import (
 type bimgJob struct {
 	resize size    // exact size to scale to; zero: none
 	crop   rect    // area kept after resize; zero: all
-	smart  size    // instead of resize and crop: scale to just cover smart, then keep the smart-sized area attention picks
 	blur   float64 // gaussian sigma, after the rest
 }
 
-func (j bimgJob) empty() bool { return j.resize.zero() && j.smart.zero() }
+func (j bimgJob) empty() bool { return j.resize.zero() }
 
 func (j bimgJob) resizeOnly() bool {
-	return !j.resize.zero() && j.crop.zero() && j.smart.zero() && j.blur == 0
-}
-
-// coversFor reports whether resize is the size bimg scales stored to before an attention crop
-// to target (the smallest that covers it), give or take a pixel of rounding.
-func coversFor(stored, target, resize size) bool {
-	f := min(float64(stored.w)/float64(target.w), float64(stored.h)/float64(target.h))
-	w := int(math.Round(float64(stored.w) / f))
-	h := int(math.Round(float64(stored.h) / f))
-	return abs(w-resize.w) <= 1 && abs(h-resize.h) <= 1
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
+	return !j.resize.zero() && j.crop.zero() && j.blur == 0
 }
 
 // options are bimg's options for j, onto the output options o.
@@ -46,14 +28,9 @@ func (j bimgJob) options(o bimg.Options) bimg.Options {
 	o.NoAutoRotate = true
 	// A no-op for images without a profile; the others become sRGB as they are written.
 	o.OutputICC = "srgb"
-	if !j.smart.zero() {
-		o.Width, o.Height = j.smart.w, j.smart.h
-		o.Crop, o.Enlarge, o.Gravity = true, true, bimg.GravitySmart
-	} else {
-		o.Width, o.Height, o.Force = j.resize.w, j.resize.h, true
-		if !j.crop.zero() {
-			o.Left, o.Top, o.AreaWidth, o.AreaHeight = j.crop.x, j.crop.y, j.crop.w, j.crop.h
-		}
+	o.Width, o.Height, o.Force = j.resize.w, j.resize.h, true
+	if !j.crop.zero() {
+		o.Left, o.Top, o.AreaWidth, o.AreaHeight = j.crop.x, j.crop.y, j.crop.w, j.crop.h
 	}
 	if j.blur > 0 {
 		o.GaussianBlur = bimg.GaussianBlur{Sigma: j.blur, MinAmpl: 0.2}

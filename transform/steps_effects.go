@@ -174,7 +174,7 @@ type tintStop struct {
 
 // tint[:equalize][:<amount 0-100, default 60>][:<color>[:<position>p]]...: each pixel's
 // luminance mapped through a gradient of the colours (one colour: black, the colour at the
-// mid-tones, white; default red), blended over at amount percent.
+// mid-tones, white; default red), blended over at amount percent. equalize is not applied.
 func effectTint(_ *run, c *canvas, comp *Component, level func(float64) float64) error {
 	var stops []tintStop
 	for _, a := range comp.Effect.Args {

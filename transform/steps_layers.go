@@ -107,11 +107,7 @@ func (r *run) imageLayer(publicID string, decl *Component) (*canvas, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: layer %q: %w", ErrInvalid, publicID, err)
 	}
-	turn := dihedral{}
-	if !decl.Angle.Ignore {
-		turn = exifDihedral(info.Orientation)
-	}
-	return r.sourceCanvas(b, info, 0, turn)
+	return r.sourceCanvas(b, info, 0, uprightTurn(info, decl.Angle.Ignore))
 }
 
 // textLayer renders l_text: in co_ (default black), the font size multiplied by dpr_.
