@@ -57,7 +57,7 @@ func TestResourceDetails(t *testing.T) {
 	ts := newTestServer(t, defaultTestConfig())
 	photo := testdata(t, "photo.jpg")
 	up := ts.upload("image", url.Values{"public_id": {"cam/shot"}, "tags": {"x"}, "context": {"a=b"}}, "shot.jpg", photo)
-	r := ts.admin(http.MethodGet, "/resources/image/upload/cam/shot?exif=true&image_metadata=1")
+	r := ts.admin(http.MethodGet, "/resources/image/upload/cam/shot?exif=true&image_metadata=1&colors=true&phash=true")
 	if r.status != 200 {
 		t.Fatalf("details: %d %s", r.status, r.body)
 	}
@@ -75,6 +75,24 @@ func TestResourceDetails(t *testing.T) {
 	}
 	if md, _ := r.json["image_metadata"].(map[string]any); md["Model"] == nil {
 		t.Errorf("image_metadata: %v", r.json["image_metadata"])
+	}
+	colors, _ := r.json["colors"].([]any)
+	total := 0.0
+	for _, c := range colors {
+		pair := c.([]any)
+		if !strings.HasPrefix(pair[0].(string), "#") {
+			t.Errorf("colour %v", pair)
+		}
+		total += pair[1].(float64)
+	}
+	if len(colors) < 2 || total < 99 || total > 101 {
+		t.Errorf("colors: %v", r.json["colors"])
+	}
+	if g, _ := r.json["predominant"].(map[string]any)["google"].([]any); len(g) == 0 {
+		t.Errorf("predominant: %v", r.json["predominant"])
+	}
+	if ph, _ := r.json["phash"].(string); len(ph) != 16 {
+		t.Errorf("phash: %v", r.json["phash"])
 	}
 	if r.header.Get("X-FeatureRateLimit-Limit") == "" {
 		t.Errorf("no rate limit headers on details")

@@ -64,7 +64,11 @@ func renderAttributes(out *assetJSON, attrs map[string]string) {
 		out.Metadata = parseContext(m)
 	}
 	if kind := attrs["moderation"]; kind != "" {
-		out.Moderation = []moderationJSON{{Kind: kind, Status: "pending"}}
+		status := attrs["moderation_status"]
+		if status == "" {
+			status = "pending"
+		}
+		out.Moderation = []moderationJSON{{Kind: kind, Status: status}}
 	}
 	if ac := attrs["access_control"]; json.Valid([]byte(ac)) {
 		out.AccessControl = json.RawMessage(ac)

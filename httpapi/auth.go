@@ -71,6 +71,17 @@ func checkUploadAuth(r *http.Request, p *requestParams, cloud store.Cloud, now t
 	if present, err := checkBasicAuth(r, cloud); present {
 		return err
 	}
+	if err := checkAPIKey(p, cloud); err != nil {
+		return err
+	}
+	if err := checkTimestamp(p, now); err != nil {
+		return err
+	}
+	return checkSignature(p, cloud)
+}
+
+// checkAPIKey checks the api_key parameter against the cloud's.
+func checkAPIKey(p *requestParams, cloud store.Cloud) error {
 	key := p.get("api_key")
 	if key == "" {
 		return errorf(http.StatusUnauthorized, "Must supply api_key")
@@ -78,6 +89,11 @@ func checkUploadAuth(r *http.Request, p *requestParams, cloud store.Cloud, now t
 	if !equalConstantTime(key, cloud.APIKey) {
 		return errorf(http.StatusUnauthorized, "Unknown API key %s", key)
 	}
+	return nil
+}
+
+// checkTimestamp refuses a timestamp further than maxRequestAge from now.
+func checkTimestamp(p *requestParams, now time.Time) error {
 	ts := p.get("timestamp")
 	if ts == "" {
 		return missingParam("timestamp")
@@ -95,6 +111,11 @@ func checkUploadAuth(r *http.Request, p *requestParams, cloud store.Cloud, now t
 		return badRequest("Invalid timestamp - reported time is %s which is more than 1 hour in the future",
 			reported.Format("2006-01-02 15:04:05 -0700"))
 	}
+	return nil
+}
+
+// checkSignature checks the signature parameter over the other parameters as sent.
+func checkSignature(p *requestParams, cloud store.Cloud) error {
 	sig := p.get("signature")
 	if sig == "" {
 		return missingParam("signature")

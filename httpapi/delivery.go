@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"strconv"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,9 +10,10 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
-	"reflect"
 	"os"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"

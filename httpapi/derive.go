@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"cloudlet/store"
 	"cloudlet/transform"
@@ -61,7 +60,7 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 	if err != nil {
 		return store.Derived{}, nil, fmt.Errorf("read original: %w", err)
 	}
-	out, err := transform.Execute(ctx, transform.Source{Bytes: src, Info: sourceInfo(v.asset)}, v.chain, v.format,
+	out, err := transform.Execute(ctx, transform.Source{Bytes: src}, v.chain, v.format,
 		s.layerLoader(ctx, cloud), transform.Limits{MaxOutputPixels: s.cfg.MaxOutputPixels})
 	switch {
 	case errors.Is(err, transform.ErrInvalid), errors.Is(err, transform.ErrLayerNotFound):
@@ -93,13 +92,6 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 		return d, out.Bytes, nil
 	}
 	return saved, nil, err
-}
-
-// sourceInfo is what the executor needs to know about an original, from its stored row.
-func sourceInfo(a store.Asset) transform.Info {
-	orientation, _ := strconv.Atoi(a.EXIF["Orientation"])
-	return transform.Info{Format: a.Format, Width: a.Width, Height: a.Height, Pages: max(a.Pages, 1),
-		HasAlpha: a.HasAlpha, Orientation: orientation}
 }
 
 // layerLoader reads l_/u_ images from the same cloud's image/upload assets.

@@ -189,6 +189,9 @@ func (p *requestParams) spool(part *multipart.Part, lim paramLimits) error {
 	if p.file != nil {
 		return badRequest("Only one file may be uploaded per request")
 	}
+	if lim.createTemp == nil {
+		return badRequest("This call takes no file")
+	}
 	f, err := lim.createTemp()
 	if err != nil {
 		return err

@@ -22,10 +22,10 @@ type Config struct {
 	AllowPrivateFetch bool          // let remote uploads reach loopback/private addresses
 	FetchTimeout      time.Duration // whole-request limit for a remote upload
 
-	MaxOutputPixels   int64         // largest derived image, width × height
-	TransformTimeout  time.Duration // time limit for generating one derived image
-	MaxTransforms     int           // derived images generated at once
-	TransformQueue    int           // requests that may wait for a generation slot
+	MaxOutputPixels  int64         // largest derived image, width × height
+	TransformTimeout time.Duration // time limit for generating one derived image
+	MaxTransforms    int           // derived images generated at once
+	TransformQueue   int           // requests that may wait for a generation slot
 }
 
 // Server is cloudlet's HTTP front: the Upload API, the Admin API and delivery.
@@ -40,6 +40,7 @@ type Server struct {
 	transforms  *transformLimiter
 	generating  singleflight.Group // one generation per derived id at a time
 	generations atomic.Int64       // derived images generated, for tests and logs
+	usage       usageMeter         // delivery counts not yet written to the store (usage.go)
 }
 
 // New builds the server and its routes.
@@ -68,13 +69,20 @@ func New(cfg Config, st *store.Store) *Server {
 	api.POST("/:resource_type/tags", s.tagsCommand)
 	api.POST("/:resource_type/context", s.contextCommand)
 	api.POST("/:resource_type/explicit", s.explicit)
+	s.archiveRoutes(api)
 
 	admin := api.Group("", s.adminAuth, s.rateLimit)
 	admin.GET("/ping", s.ping)
-	admin.GET("/resources/:resource_type/:type/*", s.resourceDetails)
+	s.resourceRoutes(admin)       // resources.go: listings, details, update, tags
+	s.deleteRoutes(admin)         // resources_delete.go: bulk deletes, derived deletes
+	s.transformationRoutes(admin) // transformations.go: named and used transformations
+	s.usageRoutes(admin)          // usage.go: the usage report
+	s.searchRoutes(admin)         // search.go: the Search API
+	s.folderRoutes(admin)         // folders.go: folders
+	s.presetRoutes(admin)         // upload_presets.go: upload presets
 
-	e.GET("/:cloud/:resource_type/:type/*", s.deliver)
-	e.HEAD("/:cloud/:resource_type/:type/*", s.deliver)
+	e.GET("/:cloud/:resource_type/:type/*", s.deliver, s.countDelivery)
+	e.HEAD("/:cloud/:resource_type/:type/*", s.deliver, s.countDelivery)
 	s.echo = e
 	return s
 }

@@ -29,10 +29,7 @@ func (s *Server) uploadRequest(c echo.Context) (store.Cloud, *requestParams, err
 	p, err := readParams(c.Request(), c.Response(), paramLimits{
 		maxFileBytes: s.cfg.MaxUploadBytes, createTemp: s.store.CreateTemp})
 	if err == nil {
-		err = checkUploadAuth(c.Request(), p, cloud, s.now())
-	}
-	if err == nil && p.get("upload_preset") != "" {
-		err = badRequest("Upload preset not found")
+		err = s.authorizeUpload(c, p, cloud) // upload_presets.go: signatures, presets, unsigned uploads
 	}
 	if err != nil {
 		p.cleanup()
@@ -149,7 +146,7 @@ func (s *Server) upload(c echo.Context) error {
 		return err
 	}
 	defer os.Remove(src.path) // gone already once the store took it over
-	a, err := s.inspect(&src, rt, opts)
+	a, err := s.inspect(ctx, cloud, &src, rt, opts)
 	if err != nil {
 		return err
 	}
@@ -187,6 +184,7 @@ type uploadOptions struct {
 	accessMode       string
 	attributes       map[string]string
 	eager            []eagerSpec
+	incoming         transform.Chain // `transformation`: applied before the original is stored
 }
 
 func readUploadOptions(p *requestParams) (uploadOptions, error) {
@@ -225,6 +223,9 @@ func readUploadOptions(p *requestParams) (uploadOptions, error) {
 	if o.eager, err = parseEager(p); err != nil {
 		return o, err
 	}
+	if o.incoming, err = transform.Parse(p.get("transformation")); err != nil {
+		return o, transformError(err)
+	}
 	o.attributes = map[string]string{}
 	for _, name := range describingParams {
 		if v := p.get(name); v != "" {
@@ -236,7 +237,7 @@ func readUploadOptions(p *requestParams) (uploadOptions, error) {
 
 // inspect learns what the uploaded file is — resource type, format, dimensions, EXIF — refusing
 // what is not acceptable, and applies the `format` conversion. It fills the asset's media fields.
-func (s *Server) inspect(src *uploadSource, rt string, opts uploadOptions) (store.Asset, error) {
+func (s *Server) inspect(ctx context.Context, cloud store.Cloud, src *uploadSource, rt string, opts uploadOptions) (store.Asset, error) {
 	data, err := os.ReadFile(src.path)
 	if err != nil {
 		return store.Asset{}, fmt.Errorf("read upload: %w", err)
@@ -253,10 +254,15 @@ func (s *Server) inspect(src *uploadSource, rt string, opts uploadOptions) (stor
 			return a, badRequest("Invalid image file")
 		}
 		a.ResourceType = "image"
-		if data, info, err = s.acceptImage(data, info, src, opts); err != nil {
+		if data, info, err = s.acceptImage(ctx, cloud, data, info, src, opts); err != nil {
 			return a, err
 		}
 		a.Format, a.Width, a.Height, a.Pages, a.EXIF = info.Format, info.Width, info.Height, info.Pages, info.EXIF
+		if info.Orientation >= 5 && info.Orientation <= 8 && info.Format != "heic" && info.Format != "avif" {
+			// Cloudinary reports an image upright, as EXIF says to show it (and as every
+			// derived image is made); the stored bytes stay exactly as uploaded.
+			a.Width, a.Height = a.Height, a.Width
+		}
 		a.HasAlpha = info.HasAlpha
 	case rt == "video" || (rt == "auto" && video != ""):
 		if video == "" {
@@ -272,9 +278,9 @@ func (s *Server) inspect(src *uploadSource, rt string, opts uploadOptions) (stor
 }
 
 // acceptImage checks an image against the limits and allowed formats, fully decodes it to
-// refuse corrupt files, and converts it when the upload asks for another format. It returns the
-// bytes to store and what they are.
-func (s *Server) acceptImage(data []byte, info transform.Info, src *uploadSource, opts uploadOptions) ([]byte, transform.Info, error) {
+// refuse corrupt files, and applies the upload's incoming `transformation` and `format`. It
+// returns the bytes to store and what they are.
+func (s *Server) acceptImage(ctx context.Context, cloud store.Cloud, data []byte, info transform.Info, src *uploadSource, opts uploadOptions) ([]byte, transform.Info, error) {
 	pixels := int64(info.Width) * int64(info.Height) * int64(max(info.Pages, 1))
 	if pixels > s.cfg.MaxSourcePixels {
 		return nil, info, badRequest("Image is too large: %dx%d with %d pages is %d pixels, the maximum is %d",
@@ -286,25 +292,63 @@ func (s *Server) acceptImage(data []byte, info transform.Info, src *uploadSource
 	if err := transform.Verify(data); err != nil {
 		return nil, info, badRequest("Invalid image file: %v", err)
 	}
-	if opts.format == "" || opts.format == info.Format {
+	target := info.Format
+	if opts.format != "" {
+		target = opts.format
+	}
+	var out []byte
+	var err error
+	switch {
+	case len(opts.incoming.Components) > 0:
+		out, err = s.applyIncoming(ctx, cloud, data, opts.incoming, target)
+	case target != info.Format:
+		out, err = transform.Convert(data, target)
+	default:
 		return data, info, nil
 	}
-	converted, err := transform.Convert(data, opts.format)
 	if errors.Is(err, transform.ErrUnsupportedFormat) {
-		return nil, info, badRequest("Invalid format - %s", opts.format)
+		return nil, info, badRequest("Invalid format - %s", target)
 	}
 	if err != nil {
-		return nil, info, fmt.Errorf("convert upload to %s: %w", opts.format, err)
+		return nil, info, err
 	}
-	convertedInfo, err := transform.Probe(converted)
+	outInfo, err := transform.Probe(out)
 	if err != nil {
-		return nil, info, fmt.Errorf("probe converted upload: %w", err)
+		return nil, info, fmt.Errorf("probe transformed upload: %w", err)
 	}
-	convertedInfo.EXIF = info.EXIF
-	if err := os.WriteFile(src.path, converted, 0o640); err != nil {
-		return nil, info, fmt.Errorf("write converted upload: %w", err)
+	outInfo.EXIF = info.EXIF
+	if err := os.WriteFile(src.path, out, 0o640); err != nil {
+		return nil, info, fmt.Errorf("write transformed upload: %w", err)
 	}
-	return converted, convertedInfo, nil
+	return out, outInfo, nil
+}
+
+// applyIncoming runs an upload's incoming transformation: the result, not the upload, becomes
+// the stored original.
+func (s *Server) applyIncoming(ctx context.Context, cloud store.Cloud, data []byte, chain transform.Chain, format string) ([]byte, error) {
+	expanded, err := s.expandNamed(ctx, cloud, chain)
+	if err != nil {
+		return nil, err
+	}
+	if !transform.CanWrite(format) {
+		return nil, fmt.Errorf("%w: %s", transform.ErrUnsupportedFormat, format)
+	}
+	release, err := s.transforms.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.TransformTimeout)
+	defer cancel()
+	out, err := transform.Execute(ctx, transform.Source{Bytes: data}, expanded, format, s.layerLoader(ctx, cloud),
+		transform.Limits{MaxOutputPixels: s.cfg.MaxSourcePixels})
+	if errors.Is(err, transform.ErrInvalid) {
+		return nil, badRequest("%v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("incoming transformation: %w", err)
+	}
+	return out.Bytes, nil
 }
 
 // nameAsset decides the asset's public id, type and descriptive fields from the options.

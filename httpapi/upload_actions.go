@@ -196,15 +196,15 @@ func (s *Server) explicit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var labels store.Labels
+	var update store.AssetUpdate
 	if p.has("tags") {
-		labels.Tags = append([]string{}, p.items("tags")...)
+		update.Tags = append([]string{}, p.items("tags")...)
 	}
 	if p.has("context") {
-		labels.Context = parseContext(p.get("context"))
+		update.Context = parseContext(p.get("context"))
 	}
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id}
-	a, err := s.store.SetLabels(c.Request().Context(), key, labels)
+	a, err := s.store.UpdateAsset(c.Request().Context(), key, update)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound(id)
 	}

@@ -20,7 +20,7 @@ func TestUploadImageFields(t *testing.T) {
 	photo := testdata(t, "photo.jpg")
 	got := ts.upload("image", url.Values{
 		"public_id": {"sample"}, "folder": {"trips/2024"}, "tags": {"beach,sunset"},
-		"context": {`alt=A \= sign|caption=Tom & Jerry \| friends`},
+		"context":      {`alt=A \= sign|caption=Tom & Jerry \| friends`},
 		"display_name": {"Beach photo"}, "notification_url": {"http://example.invalid/hook"},
 		"moderation": {"manual"}, "backup": {"true"},
 	}, "holiday.jpg", photo)
@@ -31,7 +31,8 @@ func TestUploadImageFields(t *testing.T) {
 	if got["format"] != "jpg" || got["resource_type"] != "image" || got["type"] != "upload" {
 		t.Fatalf("format/resource_type/type: %v", got)
 	}
-	if got["width"].(float64) != 640 || got["height"].(float64) != 427 || got["pages"].(float64) != 1 {
+	// photo.jpg is stored 640x427 with EXIF orientation 6: reported upright, as Cloudinary does.
+	if got["width"].(float64) != 427 || got["height"].(float64) != 640 || got["pages"].(float64) != 1 {
 		t.Fatalf("dimensions: %v x %v, pages %v", got["width"], got["height"], got["pages"])
 	}
 	if int(got["bytes"].(float64)) != len(photo) || got["etag"] != md5hex(photo) {
@@ -209,6 +210,15 @@ func TestUploadSourcesAndTypes(t *testing.T) {
 	conv := ts.upload("image", url.Values{"format": {"jpg"}, "public_id": {"converted"}}, "a.png", png)
 	if conv["format"] != "jpg" || conv["etag"] == md5hex(png) || conv["width"].(float64) != 200 {
 		t.Fatalf("format conversion: %v", conv)
+	}
+	// An incoming transformation changes what is stored.
+	small := ts.upload("image", url.Values{"transformation": {"c_fill,h_30,w_40"}, "format": {"webp"}}, "a.png", png)
+	if small["width"].(float64) != 40 || small["height"].(float64) != 30 || small["format"] != "webp" {
+		t.Fatalf("incoming transformation: %v", small)
+	}
+	if r := ts.postMultipart("/v1_1/demo/image/upload", sign(url.Values{"transformation": {"w_abc"}}), "a.png", png); r.status != 400 ||
+		!strings.Contains(errMessage(r), "width") {
+		t.Fatalf("bad incoming transformation: %d %s", r.status, r.body)
 	}
 	// Upload types: private and authenticated are stored under their type.
 	priv := ts.upload("image", url.Values{"public_id": {"secret"}, "type": {"private"}}, "a.png", png)

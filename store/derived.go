@@ -96,10 +96,10 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 	return d, nil
 }
 
-// DerivedOf lists an asset's variants, newest first.
+// DerivedOf lists an asset's variants in id order (stable, for keyset pages).
 func (s *Store) DerivedOf(ctx context.Context, a Asset) ([]Derived, error) {
 	rows, err := s.reader.QueryContext(ctx, "SELECT "+derivedColumns+
-		" FROM derived WHERE asset = ? ORDER BY created_at DESC, id", a.rowID)
+		" FROM derived WHERE asset = ? ORDER BY id", a.rowID)
 	if err != nil {
 		return nil, fmt.Errorf("list derived: %w", err)
 	}

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // TagCommand is one of the Upload API's tags commands.
@@ -67,35 +69,63 @@ func (s *Store) UpdateContext(ctx context.Context, scope AssetKey, publicIDs []s
 	})
 }
 
-// Labels replace an asset's tags and/or context; a nil field is left as it is.
-type Labels struct {
-	Tags    []string
-	Context map[string]string
+// AssetUpdate changes an asset's descriptive fields; a nil field is left as it is.
+type AssetUpdate struct {
+	Tags        []string          // replaces the tags
+	Context     map[string]string // replaces the context
+	DisplayName *string
+	AssetFolder *string
+	Attributes  map[string]string // merged into the attributes; an empty value removes one
 }
 
-// SetLabels replaces the asset's tags and/or context and returns the updated asset.
-func (s *Store) SetLabels(ctx context.Context, k AssetKey, l Labels) (Asset, error) {
+// UpdateAsset applies u to the asset and returns it updated.
+func (s *Store) UpdateAsset(ctx context.Context, k AssetKey, u AssetUpdate) (Asset, error) {
 	var a Asset
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, k); err != nil {
 			return err
 		}
-		if l.Tags != nil {
+		if u.Tags != nil {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM asset_tags WHERE asset = ?", a.rowID); err != nil {
 				return err
 			}
-			if err := addTags(ctx, tx, a.rowID, l.Tags); err != nil {
+			if err := addTags(ctx, tx, a.rowID, u.Tags); err != nil {
 				return err
 			}
 		}
-		if l.Context != nil {
+		if u.Context != nil {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM asset_context WHERE asset = ?", a.rowID); err != nil {
 				return err
 			}
-			if err := mergeContext(ctx, tx, a.rowID, l.Context); err != nil {
+			if err := mergeContext(ctx, tx, a.rowID, u.Context); err != nil {
 				return err
 			}
+		}
+		if u.DisplayName != nil {
+			a.DisplayName = *u.DisplayName
+		}
+		if u.AssetFolder != nil {
+			a.AssetFolder = *u.AssetFolder
+		}
+		for name, v := range u.Attributes {
+			if a.Attributes == nil {
+				a.Attributes = map[string]string{}
+			}
+			if v == "" {
+				delete(a.Attributes, name)
+			} else {
+				a.Attributes[name] = v
+			}
+		}
+		attrs, err := json.Marshal(nonNil(a.Attributes))
+		if err != nil {
+			return err
+		}
+		a.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+		if _, err := tx.ExecContext(ctx, `UPDATE assets SET display_name = ?, asset_folder = ?, attributes = ?,
+			updated_at = ? WHERE id = ?`, a.DisplayName, a.AssetFolder, string(attrs), a.UpdatedAt.Unix(), a.rowID); err != nil {
+			return fmt.Errorf("update asset: %w", err)
 		}
 		return loadLabels(ctx, tx, &a)
 	})
