@@ -258,7 +258,7 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	format := normalFormat(p.get("format"))
+	format := transform.NormalizeFormat(p.get("format"))
 	ctx := c.Request().Context()
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id}
 	a, err := s.store.Asset(ctx, key)

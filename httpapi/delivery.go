@@ -72,7 +72,7 @@ func parseDeliveryPath(rest, resourceType string) (deliveryPath, error) {
 	d.publicID = decoded
 	if resourceType != "raw" {
 		if dot := strings.LastIndexByte(decoded, '.'); dot > strings.LastIndexByte(decoded, '/') {
-			d.publicID, d.ext = decoded[:dot], normalFormat(decoded[dot+1:])
+			d.publicID, d.ext = decoded[:dot], transform.NormalizeFormat(decoded[dot+1:])
 		}
 	}
 	return d, nil

@@ -25,10 +25,10 @@ func parseEager(p *requestParams) ([]eagerSpec, error) {
 				continue
 			}
 			spec := eagerSpec{text: item}
-			if i := strings.LastIndexByte(item, '/'); i >= 0 && transform.CanWrite(normalFormat(item[i+1:])) {
-				spec.text, spec.format = item[:i], normalFormat(item[i+1:])
-			} else if transform.CanWrite(normalFormat(item)) {
-				spec.text, spec.format = "", normalFormat(item)
+			if i := strings.LastIndexByte(item, '/'); i >= 0 && transform.CanWrite(transform.NormalizeFormat(item[i+1:])) {
+				spec.text, spec.format = item[:i], transform.NormalizeFormat(item[i+1:])
+			} else if transform.CanWrite(transform.NormalizeFormat(item)) {
+				spec.text, spec.format = "", transform.NormalizeFormat(item)
 			}
 			chain, err := transform.Parse(spec.text)
 			if err != nil {

@@ -30,15 +30,3 @@ func sniffVideo(head []byte) string {
 func fileExt(name string) string {
 	return strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
 }
-
-// normalFormat maps format aliases to Cloudinary's names ("jpeg" → "jpg").
-func normalFormat(f string) string {
-	f = strings.ToLower(f)
-	switch f {
-	case "jpeg", "jpe":
-		return "jpg"
-	case "tif":
-		return "tiff"
-	}
-	return f
-}

@@ -38,11 +38,6 @@ type bulkDeleteJSON struct {
 	NextCursor    string                      `json:"next_cursor,omitempty"`
 }
 
-// bulkCursor resumes a bulk delete after the original with this row position.
-type bulkCursor struct {
-	After int64 `json:"d"`
-}
-
 // deleteResources is DELETE /resources/:resource_type/:type with exactly one of public_ids,
 // prefix or all=true.
 func (s *Server) deleteResources(c echo.Context) error {
@@ -126,11 +121,9 @@ func (s *Server) runBulkDelete(c echo.Context, p *requestParams, q store.BulkDel
 	if q.Derived, err = s.derivedMatches(c.Request().Context(), requestCloud(c), p.list("transformations")); err != nil {
 		return err
 	}
-	var cur bulkCursor
-	if err := decodeCursor(p.get("next_cursor"), &cur); err != nil {
+	if err := decodeCursor(p.get("next_cursor"), &q.After); err != nil {
 		return err
 	}
-	q.After = cur.After
 	res, err := s.store.DeleteAssets(c.Request().Context(), q)
 	if err != nil {
 		return err
@@ -148,7 +141,7 @@ func (s *Server) runBulkDelete(c echo.Context, p *requestParams, q store.BulkDel
 		out.Deleted[k], out.DeletedCounts[k] = "deleted", n
 	}
 	if res.Partial {
-		out.NextCursor = encodeCursor(bulkCursor{After: res.Next})
+		out.NextCursor = encodeCursor(res.Next)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -181,10 +174,10 @@ func (s *Server) derivedMatches(ctx context.Context, cloud store.Cloud, values [
 // "c_fill,w_100/png" is ("c_fill,w_100", "png"), "png" is ("", "png").
 func splitFormatComponent(item string) (text, format string) {
 	last := item[strings.LastIndexByte(item, '/')+1:]
-	if !transform.CanWrite(normalFormat(last)) {
+	if !transform.CanWrite(transform.NormalizeFormat(last)) {
 		return item, ""
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(item, last), "/"), normalFormat(last)
+	return strings.TrimSuffix(strings.TrimSuffix(item, last), "/"), transform.NormalizeFormat(last)
 }
 
 // deleteDerivedResources is DELETE /derived_resources with derived_resource_ids.

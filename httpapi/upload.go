@@ -208,9 +208,9 @@ func readUploadOptions(p *requestParams) (uploadOptions, error) {
 		o.folder = joinFolder(o.folder, prefix)
 	}
 	o.filenameOverride = p.get("filename_override")
-	o.format = normalFormat(p.get("format"))
+	o.format = transform.NormalizeFormat(p.get("format"))
 	for _, f := range p.items("allowed_formats") {
-		o.allowedFormats = append(o.allowedFormats, normalFormat(f))
+		o.allowedFormats = append(o.allowedFormats, transform.NormalizeFormat(f))
 	}
 	o.tags = p.items("tags")
 	o.context = parseContext(p.get("context"))

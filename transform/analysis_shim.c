@@ -2,38 +2,12 @@
 #include <vips/vips.h>
 
 #include "analysis_shim.h"
+#include "vips_shim.h"
 
 void
 cl_analysis_free(void *p)
 {
 	g_free(p);
-}
-
-static int
-cl_analysis_tracked_free(void *data, void *unused)
-{
-	vips_tracked_free(data);
-	return 0;
-}
-
-// cl_analysis_source hands libvips its own copy of buf: the operation cache
-// may keep a loader, and the memory it reads, past this call, so it must not
-// be Go memory.
-static VipsSource *
-cl_analysis_source(const void *buf, size_t len)
-{
-	void *copy;
-	VipsBlob *blob;
-	VipsSource *source;
-
-	if (!(copy = vips_tracked_malloc(len)))
-		return NULL;
-	memcpy(copy, buf, len);
-	blob = vips_blob_new((VipsCallbackFn) cl_analysis_tracked_free, copy, len);
-	source = vips_source_new_from_blob(blob);
-	vips_area_unref(VIPS_AREA(blob));
-
-	return source;
 }
 
 // cl_analysis_rgb runs the pipeline; base owns every intermediate image.
@@ -99,7 +73,7 @@ cl_analysis_pixels(const void *buf, size_t len, int size,
 	*height = 0;
 	*error = NULL;
 
-	if ((source = cl_analysis_source(buf, len))) {
+	if ((source = cl_source(buf, len))) {
 		base = vips_image_new();
 		if (!cl_analysis_rgb(base, source, size, &rgb) &&
 			(*out = vips_image_write_to_memory(rgb, &n))) {

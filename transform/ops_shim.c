@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ops_shim.h"
+#include "vips_shim.h"
 
 // Functions build their intermediates in a local array on a scratch image:
 // releasing the scratch image releases them all, while the result keeps
@@ -53,32 +54,6 @@ op_disable_cache(void)
 {
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
-}
-
-static int
-tracked_free(void *data, void *unused)
-{
-	vips_tracked_free(data);
-	return 0;
-}
-
-// private_source copies buf into memory libvips owns, so that nothing libvips
-// keeps after a call points into the caller's (Go's) memory.
-static VipsSource *
-private_source(const void *buf, size_t len)
-{
-	void *copy;
-	VipsBlob *blob;
-	VipsSource *source;
-
-	if (!(copy = vips_tracked_malloc(len)))
-		return NULL;
-	memcpy(copy, buf, len);
-	blob = vips_blob_new((VipsCallbackFn) tracked_free, copy, len);
-	source = vips_source_new_from_blob(blob);
-	vips_area_unref(VIPS_AREA(blob));
-
-	return source;
 }
 
 static int
@@ -144,7 +119,7 @@ op_load(const void *buf, size_t len, int page, int n, int multi, VipsImage **out
 	VipsImage *image;
 	int result;
 
-	if (!(source = private_source(buf, len)))
+	if (!(source = cl_source(buf, len)))
 		return -1;
 	if (multi)
 		image = vips_image_new_from_source(source, "", "page", page, "n", n, NULL);
@@ -166,7 +141,7 @@ op_header(const void *buf, size_t len, int *width, int *height, int *pages)
 	VipsSource *source;
 	VipsImage *image;
 
-	if (!(source = private_source(buf, len)))
+	if (!(source = cl_source(buf, len)))
 		return -1;
 	image = vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	g_object_unref(source);
@@ -192,7 +167,7 @@ op_copy_metadata(VipsImage *in, const void *buf, size_t len, VipsImage **out)
 	const void *blob;
 	size_t blob_len;
 
-	if (!(source = private_source(buf, len)))
+	if (!(source = cl_source(buf, len)))
 		return -1;
 	from = vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	g_object_unref(source);
@@ -768,7 +743,7 @@ render_path(VipsImage *scope, int width, int height, const char *d, const double
 		"width=\"%d\" height=\"%d\"><path fill-rule=\"evenodd\" "
 		"fill=\"rgb(%d,%d,%d)\" fill-opacity=\"%.4f\" d=\"%s\"/></svg>",
 		width, height, (int) rgba[0], (int) rgba[1], (int) rgba[2], rgba[3] / 255.0, d);
-	source = private_source(svg, strlen(svg));
+	source = cl_source(svg, strlen(svg));
 	g_free(svg);
 	if (!source)
 		return -1;

@@ -34,7 +34,7 @@ cl_tracked_free_cb(void *data, void *unused)
 // the call that made them returns: Go memory must not be in there. The copy
 // is tracked memory, so the cache's memory limit (vips_cache_set_max_mem)
 // also bounds how many copies it can keep.
-static VipsSource *
+VipsSource *
 cl_source(const void *buf, size_t len)
 {
 	void *copy;

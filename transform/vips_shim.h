@@ -30,4 +30,10 @@ int cl_convert(const void *buf, size_t len, const char *suffix, const char *opti
 	int all_pages, int flatten, void **out, size_t *out_len, char **error);
 void cl_free(void *p);
 
+// cl_source returns a libvips source over a private, tracked copy of buf (NULL when out of
+// memory): libvips' operation cache may keep a loader, and the memory it reads, past the call
+// that made it, so it must never read Go memory. Every shim loads through it.
+typedef struct _VipsSource VipsSource;
+VipsSource *cl_source(const void *buf, size_t len);
+
 #endif
