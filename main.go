@@ -202,8 +202,9 @@ func serve(cfg serveConfig) error {
 		return err
 	}
 	printSetup(clouds[0], cfg.http.PublicURL)
+	api := httpapi.New(cfg.http, st)
 	srv := &http.Server{
-		Handler:           httpapi.New(cfg.http, st),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
@@ -218,7 +219,11 @@ func serve(cfg serveConfig) error {
 	slog.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	if ferr := api.FlushUsage(shutdownCtx); ferr != nil {
+		slog.Error("flush usage counters", "err", ferr)
+	}
+	return err
 }
 
 // printSetup tells the person who started cloudlet how to point an SDK at it.

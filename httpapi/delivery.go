@@ -223,7 +223,8 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 	case err == nil:
 	case !errors.Is(err, store.ErrNotFound):
 		return err
-	case cloud.StrictTransformations && !signed && !s.allowedForStrict(ctx, cloud, requested):
+	case cloud.StrictTransformations && !signed && !s.allowedForStrict(ctx, cloud, requested) &&
+		!s.unnamedAllowedForStrict(ctx, cloud, requested):
 		return errorf(http.StatusUnauthorized, "Transformation %s is not allowed", v.key)
 	default:
 		if derived, body, err = s.derive(ctx, cloud, v); err != nil {

@@ -206,6 +206,13 @@ func TestStrictSignedNamedAndEager(t *testing.T) {
 	if r := ts.get("/demo/image/upload/t_wide/v1/pic.jpg", nil); r.status != 401 {
 		t.Fatalf("named not allowed for strict: %d", r.status)
 	}
+	// An unnamed transformation marked allowed_for_strict through the Admin API may be generated.
+	if r := ts.admin(http.MethodPut, "/transformations/c_scale,w_88?allowed_for_strict=true"); r.status != 200 {
+		t.Fatalf("allow unnamed: %d %s", r.status, r.body)
+	}
+	if info := probeBody(t, ts.get("/demo/image/upload/w_88,c_scale/v1/pic.jpg", nil)); info.Width != 88 {
+		t.Fatalf("unnamed allowed for strict: %+v", info)
+	}
 	if r := ts.get("/demo/image/upload/t_nosuch/v1/pic.jpg", nil); r.status != 400 {
 		t.Fatalf("unknown named: %d", r.status)
 	}

@@ -22,8 +22,16 @@ type BulkDelete struct {
 
 	KeepOriginal bool           // remove derived files only
 	Derived      []DerivedMatch // when set, only the derived files matching one (implies KeepOriginal)
-	After        int64          // resume after this original (a BulkDeleteResult's Next); 0 = start
+	After        BulkCursor     // resume after this original (a BulkDeleteResult's Next); zero = start
 	Limit        int            // originals per call; 0 means MaxBulkDelete
+}
+
+// BulkCursor is where a bulk delete resumes: after the asset row Row when deleting by tag
+// (originals go in row order), else after the public id PublicID (in public id order, which
+// the key index gives without sorting).
+type BulkCursor struct {
+	PublicID string `json:"p,omitempty"`
+	Row      int64  `json:"r,omitempty"`
 }
 
 // MaxBulkDelete is how many originals one bulk delete call handles, as on Cloudinary.
@@ -50,10 +58,10 @@ type DeletedOriginal struct {
 type BulkDeleteResult struct {
 	Deleted []DeletedOriginal
 	Partial bool
-	Next    int64
+	Next    BulkCursor
 }
 
-// DeleteAssets runs one call of a bulk delete: up to Limit matching originals, in row order
+// DeleteAssets runs one call of a bulk delete: up to Limit matching originals, in cursor order
 // after q.After, with their derived rows (or only their derived rows, or only the matching
 // ones) removed in one transaction; the files go after the commit.
 func (s *Store) DeleteAssets(ctx context.Context, q BulkDelete) (BulkDeleteResult, error) {
@@ -62,15 +70,12 @@ func (s *Store) DeleteAssets(ctx context.Context, q BulkDelete) (BulkDeleteResul
 		limit = MaxBulkDelete
 	}
 	keepOriginal := q.KeepOriginal || len(q.Derived) > 0
-	where, args := q.selector()
-	where = append(where, "a.id > ?")
-	args = append(args, q.After)
+	query, args := q.selectQuery(limit + 1)
 	var res BulkDeleteResult
 	var blobs []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, blobs = BulkDeleteResult{}, nil
-		rows, err := tx.QueryContext(ctx, "SELECT a.id, a.public_id, a.asset_id, a.type, a.blob FROM assets a WHERE "+
-			strings.Join(where, " AND ")+" ORDER BY a.id LIMIT ?", append(args, limit+1)...)
+		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("select assets to delete: %w", err)
 		}
@@ -93,7 +98,12 @@ func (s *Store) DeleteAssets(ctx context.Context, q BulkDelete) (BulkDeleteResul
 		}
 		if len(rowIDs) > limit {
 			rowIDs, originals, res.Deleted = rowIDs[:limit], originals[:limit], res.Deleted[:limit]
-			res.Partial, res.Next = true, rowIDs[limit-1]
+			res.Partial = true
+			if q.Tag != "" {
+				res.Next.Row = rowIDs[limit-1]
+			} else {
+				res.Next.PublicID = res.Deleted[limit-1].PublicID
+			}
 		}
 		index := make(map[int64]int, len(rowIDs))
 		for i, row := range rowIDs {
@@ -133,7 +143,22 @@ func (s *Store) DeleteAssets(ctx context.Context, q BulkDelete) (BulkDeleteResul
 	return res, nil
 }
 
-// selector is the WHERE conditions that pick the originals.
+// selectQuery is the query of the next n originals. By tag, it walks the tag's index in row
+// order; otherwise the assets' key index in public id order.
+func (q BulkDelete) selectQuery(n int) (string, []any) {
+	where, args := q.selector()
+	from, order := "assets a", "a.public_id, a.id"
+	if q.Tag != "" {
+		from, order = "asset_tags t CROSS JOIN assets a ON a.id = t.asset", "t.asset"
+		where, args = append(where, "t.tag = ?", "t.asset > ?"), append(args, q.Tag, q.After.Row)
+	} else {
+		where, args = append(where, "a.public_id > ?"), append(args, q.After.PublicID)
+	}
+	return "SELECT a.id, a.public_id, a.asset_id, a.type, a.blob FROM " + from + " WHERE " +
+		strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?", append(args, n)
+}
+
+// selector is the WHERE conditions that pick the originals (by tag: all but the tag).
 func (q BulkDelete) selector() ([]string, []any) {
 	where := []string{"a.cloud_id = ?"}
 	args := []any{q.CloudID}
@@ -154,9 +179,7 @@ func (q BulkDelete) selector() ([]string, []any) {
 		add("a.asset_id IN ("+placeholders(len(q.AssetIDs))+")", anySlice(q.AssetIDs)...)
 	case q.Prefix != "":
 		add("a.public_id >= ? AND a.public_id < ?", q.Prefix, q.Prefix+"\U0010FFFF")
-	case q.Tag != "":
-		add("a.id IN (SELECT asset FROM asset_tags WHERE tag = ?)", q.Tag)
-	case q.All:
+	case q.Tag != "", q.All:
 	default:
 		add("0") // no selector selects nothing
 	}

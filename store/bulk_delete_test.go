@@ -67,8 +67,8 @@ func TestDeleteAssetsInCallsOfAThousand(t *testing.T) {
 			}
 			seen = append(seen, del.PublicID)
 		}
-		if calls == 1 && (len(res.Deleted) != MaxBulkDelete || !res.Partial || res.Next == 0) {
-			t.Fatalf("first call: %d deleted, partial %v, next %d", len(res.Deleted), res.Partial, res.Next)
+		if calls == 1 && (len(res.Deleted) != MaxBulkDelete || !res.Partial || res.Next.PublicID != "bulk/0999") {
+			t.Fatalf("first call: %d deleted, partial %v, next %+v", len(res.Deleted), res.Partial, res.Next)
 		}
 		if !res.Partial {
 			break
@@ -240,5 +240,61 @@ func TestDeleteDerivedByID(t *testing.T) {
 	left, err := s.DerivedOf(ctx, a)
 	if err != nil || len(left) != 1 || left[0].ID != d2.ID {
 		t.Fatalf("derived left: %v %v", left, err)
+	}
+}
+
+// With originals kept, each call's originals stay in place: the cursor alone moves the delete on.
+func TestDeleteAssetsCursorKeepsOriginals(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		query func(c Cloud) BulkDelete
+	}{
+		{"prefix", func(c Cloud) BulkDelete {
+			return BulkDelete{CloudID: c.ID, ResourceType: "raw", Type: "upload", Prefix: "p/"}
+		}},
+		{"all", func(c Cloud) BulkDelete {
+			return BulkDelete{CloudID: c.ID, ResourceType: "raw", Type: "upload", All: true}
+		}},
+		{"tag", func(c Cloud) BulkDelete { return BulkDelete{CloudID: c.ID, ResourceType: "raw", Tag: "t"} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, c := openTest(t)
+			ctx := context.Background()
+			// Row order differs from public id order, so each walk shows its own key.
+			for _, id := range []string{"p/e", "p/a", "p/d", "p/b", "p/c"} {
+				a := saveNamed(t, s, c, id, "t")
+				saveDerivedFile(t, s, a, "w_1", "jpg")
+				saveDerivedFile(t, s, a, "w_2", "jpg")
+			}
+			q := tt.query(c)
+			q.KeepOriginal, q.Limit = true, 2
+			var seen []string
+			for calls := 1; ; calls++ {
+				res, err := s.DeleteAssets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range res.Deleted {
+					if d.Original != 0 || d.Derived != 2 {
+						t.Fatalf("%s: %+v", d.PublicID, d)
+					}
+					seen = append(seen, d.PublicID)
+				}
+				if !res.Partial {
+					if calls != 3 {
+						t.Fatalf("%d calls", calls)
+					}
+					break
+				}
+				q.After = res.Next
+			}
+			slices.Sort(seen)
+			if !slices.Equal(seen, []string{"p/a", "p/b", "p/c", "p/d", "p/e"}) {
+				t.Fatalf("seen %v", seen)
+			}
+			if files := blobFiles(t, s); len(files) != 5 {
+				t.Fatalf("%d files left, want the 5 originals", len(files))
+			}
+		})
 	}
 }

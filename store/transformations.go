@@ -182,8 +182,10 @@ func (s *Store) namedPage(ctx context.Context, cloudID int64, after string, n in
 func (s *Store) unnamedPage(ctx context.Context, cloudID int64, after string, n int) ([]TransformationItem, error) {
 	byName := map[string]*TransformationItem{}
 	var out []TransformationItem
+	// CROSS JOIN keeps derived the outer loop: its transformation index is walked in order and
+	// the walk stops after n names, instead of sorting every derived row of the cloud.
 	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT d.transformation FROM derived d
-		JOIN assets a ON a.id = d.asset WHERE a.cloud_id = ? AND d.transformation > ?
+		CROSS JOIN assets a ON a.id = d.asset WHERE a.cloud_id = ? AND d.transformation > ?
 		ORDER BY d.transformation LIMIT ?`, cloudID, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("list used transformations: %w", err)
