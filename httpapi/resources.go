@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -24,7 +23,7 @@ func (s *Server) resourceRoutes(admin *echo.Group) {
 	admin.POST("/resources/by_asset_ids", s.resourcesByAssetIDs)
 	admin.GET("/resources/by_asset_folder", s.listResources)
 	admin.GET("/resources/:resource_type", s.listOrAssetDetails)
-	admin.GET("/resources/:resource_type/tags/:tag", s.listResources)
+	admin.GET("/resources/:resource_type/tags/*", s.listResources) // a tag may hold a slash
 	admin.GET("/resources/:resource_type/context", s.listResources)
 	admin.GET("/resources/:resource_type/:type", s.listResources)
 	admin.GET("/resources/:resource_type/:type/*", s.resourceDetails)
@@ -67,7 +66,7 @@ type briefJSON struct {
 	AccessMode   string            `json:"access_mode"`
 	URL          string            `json:"url"`
 	SecureURL    string            `json:"secure_url"`
-	Tags         []string          `json:"tags,omitempty"`
+	Tags         *[]string         `json:"tags,omitempty"` // present, possibly empty, when asked for
 	Context      *contextJSON      `json:"context,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	Moderation   []moderationJSON  `json:"moderation,omitempty"`
@@ -97,10 +96,8 @@ func (s *Server) brief(a store.Asset, cloud store.Cloud, f listFields) briefJSON
 		Type: a.Type, CreatedAt: full.CreatedAt, Bytes: a.Bytes, Width: a.Width, Height: a.Height,
 		AccessMode: a.AccessMode, URL: full.URL, SecureURL: full.SecureURL}
 	if f.tags {
-		b.Tags = full.Tags
-		if b.Tags == nil {
-			b.Tags = []string{}
-		}
+		tags := append([]string{}, full.Tags...)
+		b.Tags = &tags
 	}
 	if f.context && len(a.Context) > 0 {
 		b.Context = full.Context
@@ -134,10 +131,8 @@ func (s *Server) listResources(c echo.Context) error {
 		if q.AssetFolder = p.get("asset_folder"); q.AssetFolder == "" {
 			return missingParam("asset_folder")
 		}
-	case strings.HasSuffix(path, "/tags/:tag"):
-		if q.Tag, err = url.PathUnescape(c.Param("tag")); err != nil {
-			return badRequest("Invalid tag")
-		}
+	case strings.HasSuffix(path, "/tags/*"):
+		q.Tag = c.Param("*")
 	case strings.HasSuffix(path, "/context"):
 		if q.ContextKey = p.get("key"); q.ContextKey == "" {
 			return missingParam("key")
@@ -253,7 +248,7 @@ type detailsJSON struct {
 	assetJSON
 	Derived     []derivedJSON                     `json:"derived"`
 	NextCursor  string                            `json:"next_cursor,omitempty"`
-	Faces       [][4]int                          `json:"faces,omitempty"`
+	Faces       *[][4]int                         `json:"faces,omitempty"` // present, possibly empty, when asked for
 	Coordinates *coordinateJSON                   `json:"coordinates,omitempty"`
 	Colors      []transform.ColorShare            `json:"colors,omitempty"`
 	Predominant map[string][]transform.ColorShare `json:"predominant,omitempty"`
@@ -277,8 +272,8 @@ type derivedJSON struct {
 
 // detailsAsset finds the asset a details or update path names.
 func (s *Server) detailsAsset(c echo.Context) (store.Asset, store.AssetKey, error) {
-	publicID, err := url.PathUnescape(c.Param("*"))
-	if err != nil || publicID == "" {
+	publicID := c.Param("*")
+	if publicID == "" {
 		return store.Asset{}, store.AssetKey{}, badRequest("Invalid public id")
 	}
 	key := store.AssetKey{CloudID: requestCloud(c).ID, ResourceType: c.Param("resource_type"), Type: c.Param("type"), PublicID: publicID}
@@ -346,10 +341,8 @@ func (s *Server) writeDetails(c echo.Context, a store.Asset) error {
 	}
 	faces := parseCoordinates(a.Attributes["face_coordinates"])
 	if flags["faces"] {
-		out.Faces = faces
-		if out.Faces == nil {
-			out.Faces = [][4]int{}
-		}
+		list := nonNilCoords(faces)
+		out.Faces = &list
 	}
 	if (flags["colors"] || flags["phash"]) && a.ResourceType == "image" {
 		if err := s.analyze(a, &out, flags["colors"], flags["phash"]); err != nil {

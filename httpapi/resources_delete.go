@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -16,7 +15,7 @@ import (
 // static "tags" segment before :type, and DELETE /resources with no more path is its own route.
 func (s *Server) deleteRoutes(admin *echo.Group) {
 	admin.DELETE("/resources", s.deleteByAssetIDs)
-	admin.DELETE("/resources/:resource_type/tags/:tag", s.deleteByTag)
+	admin.DELETE("/resources/:resource_type/tags/*", s.deleteByTag)
 	admin.DELETE("/resources/:resource_type/:type", s.deleteResources)
 	admin.DELETE("/derived_resources", s.deleteDerivedResources)
 }
@@ -94,8 +93,8 @@ func (s *Server) deleteByTag(c echo.Context) error {
 	if err := checkResourceType(rt); err != nil {
 		return err
 	}
-	tag, err := url.PathUnescape(c.Param("tag"))
-	if err != nil || tag == "" {
+	tag := c.Param("*")
+	if tag == "" {
 		return badRequest("Invalid tag")
 	}
 	p, err := s.adminParams(c)

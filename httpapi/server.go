@@ -60,6 +60,7 @@ func New(cfg Config, st *store.Store) *Server {
 	e.HTTPErrorHandler = handleError
 	e.Use(logRequests)
 
+	e.Pre(decodeAPIPath)
 	api := e.Group("/v1_1/:cloud")
 	for _, prefix := range []string{"/:resource_type", ""} { // no resource type means auto
 		api.POST(prefix+"/upload", s.upload)
@@ -89,6 +90,19 @@ func New(cfg Config, st *store.Store) *Server {
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// decodeAPIPath makes the API route on the decoded path. The Node SDK sends a multi-segment
+// action such as "resources/search" as one encoded segment ("resources%2Fsearch"), and Cloudinary
+// treats the two spellings alike; so route parameters are already decoded in API handlers.
+// Delivery paths keep their raw form: there an encoded slash belongs to a public id.
+func decodeAPIPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := c.Request().URL; strings.HasPrefix(u.Path, "/v1_1/") {
+			u.RawPath = ""
+		}
+		return next(c)
+	}
+}
 
 // logRequests writes one structured line per request.
 func logRequests(next echo.HandlerFunc) echo.HandlerFunc {

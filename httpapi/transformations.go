@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,13 +20,13 @@ import (
 // `transformation` parameter; the schema's path forms take it as the last path segment.
 func (s *Server) transformationRoutes(admin *echo.Group) {
 	admin.GET("/transformations", s.getTransformations)
-	admin.GET("/transformations/:transformation", s.transformationDetails)
+	admin.GET("/transformations/*", s.transformationDetails) // a chained transformation holds slashes
 	admin.POST("/transformations", s.createTransformation)
-	admin.POST("/transformations/:transformation", s.createTransformation)
+	admin.POST("/transformations/*", s.createTransformation)
 	admin.PUT("/transformations", s.updateTransformation)
-	admin.PUT("/transformations/:transformation", s.updateTransformation)
+	admin.PUT("/transformations/*", s.updateTransformation)
 	admin.DELETE("/transformations", s.deleteTransformation)
-	admin.DELETE("/transformations/:transformation", s.deleteTransformation)
+	admin.DELETE("/transformations/*", s.deleteTransformation)
 }
 
 // namedTransformationName is what a named transformation may be called (t_<name> in URLs).
@@ -54,10 +53,8 @@ func (s *Server) transformationParam(c echo.Context) (string, *requestParams, er
 		return "", nil, err
 	}
 	x := p.get("transformation")
-	if raw := c.Param("transformation"); raw != "" {
-		if x, err = url.PathUnescape(raw); err != nil {
-			return "", nil, badRequest("Invalid transformation - %s", raw)
-		}
+	if v := c.Param("*"); v != "" {
+		x = v
 	}
 	if x == "" {
 		return "", nil, missingParam("transformation")
@@ -301,10 +298,8 @@ func (s *Server) createTransformation(c echo.Context) error {
 		return err
 	}
 	name := p.get("name")
-	if raw := c.Param("transformation"); raw != "" {
-		if name, err = url.PathUnescape(raw); err != nil {
-			return badRequest("Invalid name - %s", raw)
-		}
+	if v := c.Param("*"); v != "" {
+		name = v
 	}
 	if name == "" {
 		return missingParam("name")

@@ -216,12 +216,13 @@ func (s *Server) usageReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	objects := u.Resources + u.DerivedFiles // Cloudinary counts originals and derived files
 	out := usageJSON{
 		Plan:             limits.Plan,
 		LastUpdated:      now.Format(time.DateOnly),
 		DateRequested:    day.Format(time.RFC3339),
 		Transformations:  amount(u.Transformations, limits.Transformations),
-		Objects:          objectsJSON{Usage: u.Resources, Limit: limits.Objects, UsedPercent: percent(u.Resources, limits.Objects)},
+		Objects:          objectsJSON{Usage: objects, Limit: limits.Objects, UsedPercent: percent(objects, limits.Objects)},
 		Bandwidth:        amount(u.Bandwidth, limits.Bandwidth),
 		Storage:          amount(u.StorageBytes, limits.Storage),
 		Requests:         u.Requests,

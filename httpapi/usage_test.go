@@ -76,7 +76,7 @@ func TestUsageReport(t *testing.T) {
 
 	u = usageNumbers(t, ts.admin(http.MethodGet, "/usage"))
 	if u["bandwidth"] != float64(sent) || u["requests"] != 5 || u["transformations"] != 1 || u["derived_resources"] != 1 ||
-		u["storage"] != float64(len(photo)+len(derived.body)) || u["objects"] != 1 {
+		u["storage"] != float64(len(photo)+len(derived.body)) || u["objects"] != 2 { // the original and its derived file
 		t.Fatalf("after deliveries (sent %d): %v", sent, u)
 	}
 
@@ -135,7 +135,7 @@ func TestUsageReport(t *testing.T) {
 	}
 	r = ts.admin(http.MethodGet, "/usage")
 	u = usageNumbers(t, r)
-	if r.json["plan"] != "Tiny" || u["objects.used_percent"] != 25 || u["bandwidth.used_percent"] != 25 || u["transformations.used_percent"] != 12.5 {
+	if r.json["plan"] != "Tiny" || u["objects.used_percent"] != 50 || u["bandwidth.used_percent"] != 25 || u["transformations.used_percent"] != 12.5 {
 		t.Fatalf("with limits: %s", r.body)
 	}
 }

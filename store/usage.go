@@ -11,7 +11,7 @@ import (
 // UsageLimits are a cloud's plan name and the limits its usage report measures against.
 type UsageLimits struct {
 	Plan            string
-	Objects         int64 // stored originals
+	Objects         int64 // stored originals and derived files
 	Storage         int64 // bytes of originals and derived files
 	Bandwidth       int64 // bytes delivered in the report's 30 days
 	Transformations int64 // derived files generated in the report's 30 days
