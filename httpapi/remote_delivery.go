@@ -100,7 +100,6 @@ func (s *Server) remoteAsset(ctx context.Context, cloud store.Cloud, typ, public
 // fetchRemote downloads origin through the guarded fetcher, accepts it only if it is an image
 // an upload could be (format, pixel limits, a full decode), and stores it under key.
 func (s *Server) fetchRemote(ctx context.Context, cloud store.Cloud, key store.AssetKey, origin string) (store.Asset, error) {
-	s.remoteFetches.Add(1)
 	src, err := s.tempSource(func(f *os.File) (string, error) { return s.fetcher.fetch(ctx, origin, f) })
 	if err != nil {
 		return store.Asset{}, err

@@ -403,6 +403,15 @@ func TestSocialTypes(t *testing.T) {
 	if origin.hits.Load() != hits+1 {
 		t.Fatalf("origin hits %d, want %d", origin.hits.Load(), hits+1)
 	}
+	// A d_ default image stands in for a missing profile, and nothing is stored for it.
+	ts.upload("image", url.Values{"public_id": {"avatar_default"}}, "d.png", png)
+	r = ts.get("/demo/image/facebook/d_avatar_default.png/nobody.jpg", nil)
+	if r.status != 200 || !strings.Contains(r.header.Get("X-Cld-Error"), "default image used") {
+		t.Fatalf("default image for a missing profile: %d %q", r.status, r.header.Get("X-Cld-Error"))
+	}
+	if d := ts.admin(http.MethodGet, "/resources/image/facebook/nobody"); d.status != http.StatusNotFound {
+		t.Fatalf("a missing profile was stored: %d", d.status)
+	}
 
 	list := ts.admin(http.MethodGet, "/resources/image/facebook")
 	items, _ := list.json["resources"].([]any)

@@ -45,7 +45,6 @@ type Server struct {
 
 	remote         remoteOrigins      // configured remote delivery types (remote_types.go)
 	fetchingRemote singleflight.Group // one origin fetch per remote asset at a time
-	remoteFetches  atomic.Int64       // origin fetches made, for tests and logs
 }
 
 // New builds the server and its routes.
