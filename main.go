@@ -72,6 +72,27 @@ func (l *cloudList) Set(v string) error {
 	return nil
 }
 
+// remoteTypeList collects repeated --remote-type flags. Fetch may be given several prefixes;
+// each social type one template.
+type remoteTypeList []httpapi.RemoteType
+
+func (l *remoteTypeList) String() string { return fmt.Sprint(len(*l), " remote types") }
+func (l *remoteTypeList) Set(v string) error {
+	for _, spec := range strings.Fields(strings.ReplaceAll(v, ",", " ")) {
+		rt, err := httpapi.ParseRemoteType(spec)
+		if err != nil {
+			return err
+		}
+		for _, prev := range *l {
+			if prev.Type == rt.Type && rt.Type != "fetch" {
+				return fmt.Errorf("remote type %s given twice", rt.Type)
+			}
+		}
+		*l = append(*l, rt)
+	}
+	return nil
+}
+
 // envDefault registers the flag's CLOUDLET_* variable as its default.
 func envDefault(fs *flag.FlagSet, name string) {
 	env := "CLOUDLET_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
@@ -97,6 +118,7 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.Int64Var(&cfg.http.MaxUploadBytes, "max-upload-bytes", 100<<20, "largest accepted upload, in bytes")
 	fs.Int64Var(&cfg.http.MaxSourcePixels, "max-source-pixels", 50_000_000, "largest accepted image, width × height × pages")
 	fs.BoolVar(&cfg.http.AllowPrivateFetch, "allow-private-fetch", false, "let remote uploads fetch from loopback and private addresses")
+	fs.Var((*remoteTypeList)(&cfg.http.RemoteTypes), "remote-type", "fetch or social type to serve, TYPE=TEMPLATE: fetch=URL-PREFIX, facebook|twitter|twitter_name|gravatar=URL with {id} (repeatable)")
 	fs.DurationVar(&cfg.http.FetchTimeout, "fetch-timeout", 30*time.Second, "time limit for fetching a remote upload")
 	fs.IntVar(&cfg.http.AdminRateLimit, "admin-rate-limit", 5000, "Admin API calls per cloud per hour")
 	fs.Int64Var(&cfg.http.MaxOutputPixels, "max-output-pixels", 50_000_000, "largest derived image, width × height")

@@ -111,7 +111,7 @@ func (s *Server) deliveryURL(cloudName string, a store.Asset) string {
 	}
 	b.WriteByte('/')
 	b.WriteString(escapePublicID(a.PublicID))
-	if a.ResourceType != "raw" && a.Format != "" {
+	if a.ResourceType != "raw" && a.Type != "fetch" && a.Format != "" { // a fetch id is a URL, whole
 		b.WriteByte('.')
 		b.WriteString(a.Format)
 	}

@@ -120,8 +120,9 @@ func (s *Server) deliver(c echo.Context) error {
 	default:
 		return errorf(http.StatusNotFound, "Resource not found")
 	}
-	switch typ {
-	case "upload", "private", "authenticated":
+	switch {
+	case typ == "upload" || typ == "private" || typ == "authenticated":
+	case isRemoteType(typ) && rt == "image":
 	default:
 		return errorf(http.StatusNotFound, "Resource not found")
 	}
@@ -130,9 +131,18 @@ func (s *Server) deliver(c echo.Context) error {
 	if !strings.HasPrefix(escaped, prefix) {
 		return errorf(http.StatusNotFound, "Resource not found")
 	}
-	d, err := parseDeliveryPath(escaped[len(prefix):], rt)
+	var d deliveryPath
+	var err error
+	if typ == "fetch" {
+		d, err = parseFetchPath(escaped[len(prefix):])
+	} else {
+		d, err = parseDeliveryPath(escaped[len(prefix):], rt)
+	}
 	if err != nil {
 		return err
+	}
+	if isRemoteType(typ) && typ != "fetch" {
+		d.keepUnknownExtension()
 	}
 	chain, err := transform.Parse(strings.Join(d.transformation, "/"))
 	if err != nil {
@@ -314,21 +324,18 @@ func firstNonEmpty(vals ...string) string {
 	return ""
 }
 
-// findDelivered looks the asset up; an image id that itself contains a dot is found by its
-// whole name when splitting off an extension found nothing, and a missing image is replaced by
-// the chain's d_ default image when it has one.
+// findDelivered looks the asset up (a remote type's is fetched from its origin on first
+// request); a missing image is replaced by the chain's d_ default image when it has one.
 func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string, d *deliveryPath, chain transform.Chain) (store.Asset, error) {
 	ctx := c.Request().Context()
-	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
-	a, err := s.store.Asset(ctx, key)
-	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
-		whole := d.publicID + "." + d.ext
-		key.PublicID = whole
-		if a, err = s.store.Asset(ctx, key); err == nil {
-			d.publicID, d.ext = whole, ""
-		}
+	var a store.Asset
+	var err error
+	if isRemoteType(typ) {
+		a, err = s.remoteAsset(ctx, cloud, typ, d.publicID)
+	} else {
+		a, err = s.storedAsset(ctx, cloud, rt, typ, d)
 	}
-	if errors.Is(err, store.ErrNotFound) && rt == "image" {
+	if isNotFound(err) && rt == "image" {
 		if def := defaultImage(chain); def != "" {
 			id := strings.TrimSuffix(def, "."+fileExt(def))
 			a, err = s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
@@ -341,6 +348,27 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 		return store.Asset{}, errorf(http.StatusNotFound, "Resource not found")
 	}
 	return a, err
+}
+
+// storedAsset looks an asset up by the delivery path's public id, or by the id with its
+// extension when the id itself contains a dot.
+func (s *Server) storedAsset(ctx context.Context, cloud store.Cloud, rt, typ string, d *deliveryPath) (store.Asset, error) {
+	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
+	a, err := s.store.Asset(ctx, key)
+	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
+		whole := d.publicID + "." + d.ext
+		key.PublicID = whole
+		if a, err = s.store.Asset(ctx, key); err == nil {
+			d.publicID, d.ext = whole, ""
+		}
+	}
+	return a, err
+}
+
+// isNotFound says whether err means the asset does not exist: not stored, or not at its origin.
+func isNotFound(err error) bool {
+	var ae *apiError
+	return errors.Is(err, store.ErrNotFound) || (errors.As(err, &ae) && ae.Status == http.StatusNotFound)
 }
 
 // defaultImage is the chain's d_ value ("" when none).
@@ -380,7 +408,7 @@ func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, ty
 // may; signed-only types are private to the client.
 func cacheControl(version, typ string) string {
 	scope := "public"
-	if typ != "upload" {
+	if typ == "private" || typ == "authenticated" {
 		scope = "private"
 	}
 	cc := scope + ", max-age=2592000"

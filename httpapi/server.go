@@ -21,6 +21,7 @@ type Config struct {
 	AdminRateLimit    int           // Admin API calls per cloud per hour
 	AllowPrivateFetch bool          // let remote uploads reach loopback/private addresses
 	FetchTimeout      time.Duration // whole-request limit for a remote upload
+	RemoteTypes       []RemoteType  // fetch and social delivery types allowed, with their origins
 
 	MaxOutputPixels  int64         // largest derived image, width × height
 	TransformTimeout time.Duration // time limit for generating one derived image
@@ -41,6 +42,9 @@ type Server struct {
 	generating  singleflight.Group // one generation per derived id at a time
 	generations atomic.Int64       // derived images generated, for tests and logs
 	usage       usageMeter         // delivery counts not yet written to the store (usage.go)
+
+	remote         remoteOrigins      // configured remote delivery types (remote_types.go)
+	fetchingRemote singleflight.Group // one origin fetch per remote asset at a time
 }
 
 // New builds the server and its routes.
@@ -54,6 +58,7 @@ func New(cfg Config, st *store.Store) *Server {
 		now:     time.Now,
 
 		transforms: newTransformLimiter(cfg.MaxTransforms, cfg.TransformQueue),
+		remote:     newRemoteOrigins(cfg.RemoteTypes),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

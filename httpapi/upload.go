@@ -67,6 +67,15 @@ func deliveryType(p *requestParams, name string) (string, error) {
 	}
 }
 
+// storedType reads the type of a call on stored assets (destroy, tags, context, explicit):
+// an upload type, or a remote type whose images were fetched.
+func storedType(p *requestParams, name string) (string, error) {
+	if t := p.get(name); isRemoteType(t) {
+		return t, nil
+	}
+	return deliveryType(p, name)
+}
+
 // uploadSource is the file an upload brings, in a temp file of the data directory.
 type uploadSource struct {
 	path     string
@@ -82,19 +91,25 @@ func (s *Server) source(ctx context.Context, p *requestParams) (uploadSource, er
 	if file == "" {
 		return uploadSource{}, missingParam("file")
 	}
+	switch {
+	case strings.HasPrefix(file, "data:"):
+		return s.tempSource(func(f *os.File) (string, error) { return "", writeDataURI(f, file, s.cfg.MaxUploadBytes) })
+	case strings.HasPrefix(file, "http://"), strings.HasPrefix(file, "https://"):
+		return s.tempSource(func(f *os.File) (string, error) { return s.fetcher.fetch(ctx, file, f) })
+	default:
+		return uploadSource{}, badRequest("Invalid file parameter - expected a file, a data URI or an http(s) URL")
+	}
+}
+
+// tempSource makes a source in a new temp file that write fills; write returns the source's
+// file name. Nothing is left behind when it fails.
+func (s *Server) tempSource(write func(*os.File) (string, error)) (uploadSource, error) {
 	f, err := s.store.CreateTemp()
 	if err != nil {
 		return uploadSource{}, err
 	}
 	src := uploadSource{path: f.Name()}
-	switch {
-	case strings.HasPrefix(file, "data:"):
-		err = writeDataURI(f, file, s.cfg.MaxUploadBytes)
-	case strings.HasPrefix(file, "http://"), strings.HasPrefix(file, "https://"):
-		src.filename, err = s.fetcher.fetch(ctx, file, f)
-	default:
-		err = badRequest("Invalid file parameter - expected a file, a data URI or an http(s) URL")
-	}
+	src.filename, err = write(f)
 	if closeErr := f.Close(); err == nil && closeErr != nil {
 		err = fmt.Errorf("write upload: %w", closeErr)
 	}

@@ -36,7 +36,7 @@ func (s *Server) destroy(c echo.Context) error {
 	if id == "" {
 		return missingParam("public_id")
 	}
-	typ, err := deliveryType(p, "type")
+	typ, err := storedType(p, "type")
 	if err != nil {
 		return err
 	}
@@ -171,13 +171,13 @@ func publicIDsScope(p *requestParams, rt string, cloud store.Cloud) ([]string, s
 	if len(ids) > maxBulkIDs {
 		return nil, store.AssetKey{}, badRequest("Too many public_ids - at most %d per call", maxBulkIDs)
 	}
-	typ, err := deliveryType(p, "type")
+	typ, err := storedType(p, "type")
 	return ids, store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ}, err
 }
 
 // explicit is POST /v1_1/:cloud/:resource_type/explicit: it updates an existing asset's tags
 // and context (each replaced when given), generates its eager variants and answers with the
-// asset.
+// asset. A remote type's image is fetched first when it is not stored.
 func (s *Server) explicit(c echo.Context) error {
 	rt, cloud, p, err := s.assetAction(c)
 	if err != nil {
@@ -188,7 +188,7 @@ func (s *Server) explicit(c echo.Context) error {
 	if id == "" {
 		return missingParam("public_id")
 	}
-	typ, err := deliveryType(p, "type")
+	typ, err := storedType(p, "type")
 	if err != nil {
 		return err
 	}
@@ -202,6 +202,12 @@ func (s *Server) explicit(c echo.Context) error {
 	}
 	if p.has("context") {
 		update.Context = parseContext(p.get("context"))
+	}
+	if isRemoteType(typ) && rt == "image" {
+		// As on Cloudinary, explicit fetches a remote image that is not stored yet.
+		if _, err := s.remoteAsset(c.Request().Context(), cloud, typ, id); err != nil {
+			return err
+		}
 	}
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id}
 	a, err := s.store.UpdateAsset(c.Request().Context(), key, update)

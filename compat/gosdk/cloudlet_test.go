@@ -51,6 +51,8 @@ func runWithCloudlet(m *testing.M) int {
 			"(cd <repo> && go build -o bin/cloudlet . && export CLOUDLET_BIN=$PWD/bin/cloudlet)")
 		return 2
 	}
+	origin := startRemoteOrigin() // remote_test.go: the origin fetch URLs point at
+	defer origin.Close()
 	var err error
 	srv, err = startCloudlet(bin)
 	if err != nil {
@@ -105,7 +107,8 @@ func startCloudlet(bin string) (*cloudletProcess, error) {
 		"--addr", p.host,
 		"--data", dataDir,
 		"--public-url", p.base,
-		"--cloud", fmt.Sprintf("cloudinary://%s:%s@%s", apiKey, apiSecret, cloudName))
+		"--cloud", fmt.Sprintf("cloudinary://%s:%s@%s", apiKey, apiSecret, cloudName),
+		"--allow-private-fetch", "--remote-type", "fetch="+remoteOrigin.URL+"/media/")
 	p.cmd.Stdout = p.log
 	p.cmd.Stderr = p.log
 	if err := p.cmd.Start(); err != nil {

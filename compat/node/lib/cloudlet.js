@@ -176,7 +176,8 @@ function requireBinary() {
   return bin;
 }
 
-async function startCloudlet({ cloud, key, secret }) {
+// extraArgs are more `cloudlet serve` flags, e.g. --remote-type for a suite's own origin.
+async function startCloudlet({ cloud, key, secret }, extraArgs = []) {
   const bin = requireBinary();
   const port = await freePort();
   const base = `http://${LOOPBACK}:${port}`;
@@ -190,6 +191,7 @@ async function startCloudlet({ cloud, key, secret }) {
     '--data', dataDir,
     '--public-url', base,
     '--cloud', `cloudinary://${key}:${secret}@${cloud}`,
+    ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk) => {
     for (const line of chunk.toString('utf8').split('\n')) {
