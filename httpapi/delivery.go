@@ -87,25 +87,32 @@ func isTransformationComponent(seg string) bool {
 
 // signatureValid checks an s--…-- component: SHA-1 or SHA-256 over the transformation and the
 // public id with its extension as they appear in the URL (never the version), then the secret;
-// URL-safe base64, the first 8 characters (or 32 for the long SHA-256 form).
+// URL-safe base64, the first 8 characters (or 32 for the long SHA-256 form). The Node SDK signs
+// the public id as escaped in the URL, the Go SDK as unescaped: both spellings are accepted.
 func (d deliveryPath) signatureValid(secret string) bool {
 	if d.signature == "" {
 		return false
 	}
-	toSign := d.source
-	if len(d.transformation) > 0 {
-		toSign = strings.Join(d.transformation, "/") + "/" + d.source
+	sources := []string{d.source}
+	if decoded, err := url.PathUnescape(d.source); err == nil && decoded != d.source {
+		sources = append(sources, decoded)
 	}
 	algos := []func() hash.Hash{sha1.New, sha256.New}
 	if len(d.signature) == 32 {
 		algos = algos[1:]
 	}
-	for _, algo := range algos {
-		h := algo()
-		h.Write([]byte(toSign + secret))
-		sig := base64.URLEncoding.EncodeToString(h.Sum(nil))[:len(d.signature)]
-		if equalConstantTime(sig, d.signature) {
-			return true
+	for _, source := range sources {
+		toSign := source
+		if len(d.transformation) > 0 {
+			toSign = strings.Join(d.transformation, "/") + "/" + source
+		}
+		for _, algo := range algos {
+			h := algo()
+			h.Write([]byte(toSign + secret))
+			sig := base64.URLEncoding.EncodeToString(h.Sum(nil))[:len(d.signature)]
+			if equalConstantTime(sig, d.signature) {
+				return true
+			}
 		}
 	}
 	return false

@@ -124,3 +124,19 @@ func TestDeliverySignatureVectors(t *testing.T) {
 		}
 	}
 }
+
+// The Node SDK signs a public id as escaped in the URL, the Go SDK as unescaped; both verify,
+// and neither signs any other public id.
+func TestDeliverySignatureOfEscapedPublicID(t *testing.T) {
+	const path = "c_scale,w_10/my%20photo%3F.jpg"
+	for _, toSign := range []string{path, "c_scale,w_10/my photo?.jpg"} {
+		d, err := parseDeliveryPath("s--"+deliverySignature(toSign, false)+"--/"+path, "image")
+		if err != nil || !d.signatureValid(testSecret) {
+			t.Errorf("signed %q: valid=%v err=%v", toSign, d.signatureValid(testSecret), err)
+		}
+		other, _ := parseDeliveryPath("s--"+deliverySignature(toSign, false)+"--/c_scale,w_10/my%20photo%21.jpg", "image")
+		if other.signatureValid(testSecret) {
+			t.Errorf("signature of %q accepted for another public id", toSign)
+		}
+	}
+}
