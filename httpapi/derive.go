@@ -15,10 +15,11 @@ import (
 // variant is one derived image to deliver or generate: an asset, a resolved chain, the
 // chain's canonical text and the output format.
 type variant struct {
-	asset  store.Asset
-	chain  transform.Chain
-	key    string // canonical transformation
-	format string
+	asset     store.Asset
+	chain     transform.Chain
+	key       string // canonical transformation
+	format    string
+	requested string // the transformation as asked for: canonical, named references unexpanded
 }
 
 // derive returns the stored variant, generating it first when it does not exist. Concurrent
@@ -90,6 +91,9 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 		// The asset changed while this ran: answer this request, keep nothing.
 		os.Remove(f.Name())
 		return d, out.Bytes, nil
+	}
+	if err == nil && v.requested != "" {
+		err = s.store.RecordTransformationUse(ctx, cloud.ID, v.requested)
 	}
 	return saved, nil, err
 }

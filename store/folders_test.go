@@ -149,6 +149,19 @@ func TestDeleteFolder(t *testing.T) {
 	}
 }
 
+// rerunMigration applies one embedded migration again, to a catalogue whose tables it creates
+// were dropped: what it does to data written before it.
+func rerunMigration(t *testing.T, s *Store, name string) {
+	t.Helper()
+	body, err := migrations.ReadFile("migrations/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.Exec(string(body)); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
 // TestFoldersMigrationRecordsExistingAssets runs migration 0006 over a catalogue written before it.
 func TestFoldersMigrationRecordsExistingAssets(t *testing.T) {
 	s, c := openTest(t)
@@ -158,19 +171,12 @@ func TestFoldersMigrationRecordsExistingAssets(t *testing.T) {
 	if _, _, err := s.SaveAsset(ctx, a, tempWith(t, s, "p"), true); err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{"DROP TABLE folders", "DROP INDEX assets_cloud_folder",
-		"DROP INDEX assets_cloud_asset_folder", "PRAGMA user_version = 5"} {
+	for _, stmt := range []string{"DROP TABLE folders", "DROP INDEX assets_cloud_folder", "DROP INDEX assets_cloud_asset_folder"} {
 		if _, err := s.writer.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}
 	}
-	dir := s.Dir()
-	s.Close()
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	rerunMigration(t, s, "0006_folders.sql")
 	if got := mustSubFolders(t, s, c, ""); !reflect.DeepEqual(got, []string{"lib", "old"}) {
 		t.Fatalf("root folders: %v", got)
 	}
