@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,35 +19,14 @@ func (s *Server) folderRoutes(admin *echo.Group) {
 	admin.DELETE("/folders/*", s.deleteFolder)
 }
 
-// maxFolderBytes bounds a folder path: a folder is part of a public id.
-const maxFolderBytes = maxPublicIDBytes
-
-// checkFolderPath refuses a folder path that is empty, has empty, "." or ".." segments, a slash
-// at either end, control characters or backslashes, or is too long.
+// checkFolderPath refuses a folder path that checkSlashedName refuses (a folder is part of a
+// public id), or that has a slash at either end or an empty segment.
 func checkFolderPath(name, path string) error {
-	switch {
-	case path == "":
-		return badRequest("Invalid %s - it is empty", name)
-	case len(path) > maxFolderBytes:
-		return badRequest("Invalid %s - longer than %d bytes", name, maxFolderBytes)
-	case !utf8.ValidString(path):
-		return badRequest("Invalid %s - not valid UTF-8", name)
+	if err := checkSlashedName(name, path); err != nil {
+		return err
 	}
-	for _, r := range path {
-		if unicode.IsControl(r) {
-			return badRequest("Invalid %s - it may not contain control characters", name)
-		}
-		if r == '\\' {
-			return badRequest("Invalid %s - it may not contain backslashes", name)
-		}
-	}
-	for _, seg := range strings.Split(path, "/") {
-		switch seg {
-		case "":
-			return badRequest("Invalid %s %s - it may not start or end with / or hold empty segments", name, path)
-		case ".", "..":
-			return badRequest("Invalid %s %s - it may not hold . or .. segments", name, path)
-		}
+	if strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
+		return badRequest("Invalid %s %s - it may not start or end with / or hold empty segments", name, path)
 	}
 	return nil
 }
