@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"cloudlet/store"
@@ -13,7 +14,7 @@ import (
 )
 
 // variant is one derived image to deliver or generate: an asset, a resolved chain, the
-// chain's canonical text and the output format.
+// chain's canonical text, the output format, and the transformation as the request named it.
 type variant struct {
 	asset     store.Asset
 	chain     transform.Chain
@@ -93,7 +94,10 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 		return d, out.Bytes, nil
 	}
 	if err == nil && v.requested != "" {
-		err = s.store.RecordTransformationUse(ctx, cloud.ID, v.requested)
+		// Bookkeeping for the transformations listing: the file is served even when it fails.
+		if uerr := s.store.RecordTransformationUse(ctx, cloud.ID, v.requested); uerr != nil {
+			slog.Warn("record transformation use", "transformation", v.requested, "err", uerr)
+		}
 	}
 	return saved, nil, err
 }
