@@ -214,7 +214,8 @@ func (s *Server) variantFor(c echo.Context, cloud store.Cloud, a store.Asset, ch
 	if expanded.Negotiated() {
 		c.Response().Header().Add("Vary", "Accept")
 	}
-	v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(ext, a.Format)}
+	v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(ext, a.Format),
+		requested: chain.Canonical()}
 	if v.format != a.Format && !transform.CanWrite(v.format) {
 		return variant{}, badRequest("Unsupported output format - %s", v.format)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"cloudlet/store"
@@ -13,12 +14,13 @@ import (
 )
 
 // variant is one derived image to deliver or generate: an asset, a resolved chain, the
-// chain's canonical text and the output format.
+// chain's canonical text, the output format, and the transformation as the request named it.
 type variant struct {
-	asset  store.Asset
-	chain  transform.Chain
-	key    string // canonical transformation
-	format string
+	asset     store.Asset
+	chain     transform.Chain
+	key       string // canonical transformation
+	format    string
+	requested string // the transformation as asked for: canonical, named references unexpanded
 }
 
 // derive returns the stored variant, generating it first when it does not exist. Concurrent
@@ -90,6 +92,12 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 		// The asset changed while this ran: answer this request, keep nothing.
 		os.Remove(f.Name())
 		return d, out.Bytes, nil
+	}
+	if err == nil && v.requested != "" {
+		// Bookkeeping for the transformations listing: the file is served even when it fails.
+		if uerr := s.store.RecordTransformationUse(ctx, cloud.ID, v.requested); uerr != nil {
+			slog.Warn("record transformation use", "transformation", v.requested, "err", uerr)
+		}
 	}
 	return saved, nil, err
 }

@@ -68,7 +68,8 @@ func (s *Server) generateEager(ctx context.Context, cloud store.Cloud, a store.A
 		}
 		resolved := expanded.Resolve(transform.Negotiation{SourceFormat: a.Format, SourceAlpha: a.HasAlpha,
 			SourceAnimated: a.Pages > 1, Ext: spec.format})
-		v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(spec.format, a.Format)}
+		v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(spec.format, a.Format),
+			requested: spec.chain.Canonical()}
 		d, err := s.store.DerivedFile(ctx, a, v.key, v.format)
 		if err != nil {
 			if d, _, err = s.derive(ctx, cloud, v); err != nil {

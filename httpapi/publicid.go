@@ -12,6 +12,16 @@ const maxPublicIDBytes = 255
 
 // checkPublicID refuses public ids that could not be stored or served safely.
 func checkPublicID(name, id string) error {
+	if strings.HasPrefix(id, "/") {
+		return badRequest("Invalid %s - it may not start with /", name)
+	}
+	return checkSlashedName(name, id)
+}
+
+// checkSlashedName refuses a slash-separated name (a public id, a folder path) that is empty,
+// longer than a public id may be, not UTF-8, or holds control characters, backslashes, or "."
+// or ".." segments.
+func checkSlashedName(name, id string) error {
 	switch {
 	case id == "":
 		return badRequest("Invalid %s - it is empty", name)
@@ -19,8 +29,6 @@ func checkPublicID(name, id string) error {
 		return badRequest("Invalid %s - longer than %d bytes", name, maxPublicIDBytes)
 	case !utf8.ValidString(id):
 		return badRequest("Invalid %s - not valid UTF-8", name)
-	case strings.HasPrefix(id, "/"):
-		return badRequest("Invalid %s - it may not start with /", name)
 	}
 	for _, r := range id {
 		if r == 0 || unicode.IsControl(r) {

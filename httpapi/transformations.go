@@ -99,15 +99,21 @@ func transformationNotFound(x string) *apiError {
 	return errorf(http.StatusNotFound, "Transformation %s not found", x)
 }
 
-// describe answers allowed_for_strict and used for a resolved transformation.
+// describe answers allowed_for_strict and used for a resolved transformation. A transformation
+// is used once a derived file was made with it as named here ("t_<name>" for a named one), and
+// stays used when the files go; an unnamed one is also used while derived files made with its
+// meaning (through a named transformation, say) exist, so that it can be looked up.
 func (s *Server) describe(ctx context.Context, cloud store.Cloud, ref transformationRef) (allowed, used, exists bool, err error) {
-	if ref.derivedKey != "" || ref.format != "" {
-		if used, err = s.store.TransformationUsed(ctx, cloud.ID, ref.derivedKey); err != nil {
-			return false, false, false, err
-		}
+	if used, err = s.store.TransformationUseRecorded(ctx, cloud.ID, ref.text); err != nil {
+		return false, false, false, err
 	}
 	if ref.named {
 		return ref.def.AllowedForStrict, used, true, nil
+	}
+	if !used && (ref.derivedKey != "" || ref.format != "") {
+		if used, err = s.store.TransformationUsed(ctx, cloud.ID, ref.derivedKey); err != nil {
+			return false, false, false, err
+		}
 	}
 	allowed, found, err := s.store.TransformationAllowedForStrict(ctx, cloud.ID, ref.text)
 	return allowed, used, used || found, err
@@ -158,32 +164,13 @@ func (s *Server) getTransformations(c echo.Context) error {
 	}
 	out := transformationListJSON{Transformations: make([]transformationItemJSON, 0, len(items))}
 	for _, it := range items {
-		used := it.Used
-		if it.Named {
-			if used, err = s.namedUsed(ctx, cloud, it.Definition); err != nil {
-				return err
-			}
-		}
 		out.Transformations = append(out.Transformations, transformationItemJSON{Name: it.Name,
-			AllowedForStrict: it.AllowedForStrict, Used: used, Named: it.Named})
+			AllowedForStrict: it.AllowedForStrict, Used: it.Used, Named: it.Named})
 	}
 	if more {
 		out.NextCursor = encodeCursor(items[len(items)-1].Name)
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// namedUsed says whether derived files were made with what a named definition expands to.
-func (s *Server) namedUsed(ctx context.Context, cloud store.Cloud, definition string) (bool, error) {
-	chain, err := transform.Parse(definition)
-	if err != nil {
-		return false, nil
-	}
-	expanded, err := s.expandNamed(ctx, cloud, chain)
-	if err != nil {
-		return false, nil
-	}
-	return s.store.TransformationUsed(ctx, cloud.ID, expanded.Canonical())
 }
 
 // transformationDerivedJSON is an item of a transformation's derived list.

@@ -103,10 +103,10 @@ func TestTransformationsAPI(t *testing.T) {
 		}
 	}
 
-	// The listing: named ones, and the canonical transformations derived files were made with
-	// (t_thumb's file is keyed by what it expands to), in name order, in pages.
+	// The listing: named ones, and the transformations derived files were made with as they
+	// were asked for, each once (t_thumb's file, keyed by what it expands to, is t_thumb's use),
+	// in name order, in pages.
 	all := []string{
-		"c_fill,h_50,w_50 used - -",
 		"c_scale,w_30 used - -",
 		"t_sepia - named -",
 		"t_thumb used named allowed_for_strict",
@@ -118,8 +118,8 @@ func TestTransformationsAPI(t *testing.T) {
 		{"", all},
 		{"max_results=1", all},
 		{"max_results=3", all},
-		{"named=true", all[2:]},
-		{"named=false&max_results=1", all[:2]},
+		{"named=true", all[1:]},
+		{"named=false&max_results=1", all[:1]},
 	} {
 		if got := listNames(t, ts, tt.query); !reflect.DeepEqual(got, tt.want) {
 			t.Fatalf("list %q:\n got %q\nwant %q", tt.query, got, tt.want)
@@ -183,6 +183,12 @@ func TestTransformationsAPI(t *testing.T) {
 	if r := ts.admin(http.MethodGet, "/transformations/"+url.PathEscape("c_scale,w_30")); r.status != 200 || len(r.json["derived"].([]any)) != 3 {
 		t.Fatalf("path form: %d %s", r.status, r.body)
 	}
+	// What a named transformation expands to is not listed, but can be looked up while files
+	// made with it exist.
+	if r := ts.admin(http.MethodGet, "/transformations/"+url.PathEscape("c_fill,h_50,w_50")); r.status != 200 ||
+		r.json["used"] != true || r.json["named"] != false || len(r.json["derived"].([]any)) != 1 {
+		t.Fatalf("expanded t_thumb: %d %s", r.status, r.body)
+	}
 	for _, p := range []string{"/transformations/nope", "/transformations/w_999", "/transformations?transformation=" + url.QueryEscape("w_abc")} {
 		expectStatus(t, p, ts.admin(http.MethodGet, p), http.StatusNotFound)
 	}
@@ -190,7 +196,7 @@ func TestTransformationsAPI(t *testing.T) {
 	// Update: allowed_for_strict on a named and on an unnamed (even unused) transformation.
 	expectStatus(t, "allow unnamed", ts.adminCall(http.MethodPut, "/transformations", formBody, "transformation=w_77&allowed_for_strict=true"), 200)
 	expectStatus(t, "allow sepia", ts.adminCall(http.MethodPut, "/transformations/sepia", jsonBody, `{"allowed_for_strict":true}`), 200)
-	want := []string{all[0], all[1], "t_sepia - named allowed_for_strict", all[3], "w_77 - - allowed_for_strict"}
+	want := []string{all[0], "t_sepia - named allowed_for_strict", all[2], "w_77 - - allowed_for_strict"}
 	if got := listNames(t, ts, "max_results=2"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after updates:\n got %q\nwant %q", got, want)
 	}
@@ -247,7 +253,7 @@ func TestTransformationsAPI(t *testing.T) {
 		t.Fatalf("t_thumb after delete: %d", r.status)
 	}
 	expectStatus(t, "delete unknown", ts.adminCall(http.MethodDelete, "/transformations/nope", "", ""), 404)
-	want = []string{"c_fill,h_50,w_50 used - -", "t_sepia - named allowed_for_strict", "w_77 - - allowed_for_strict"}
+	want = []string{"t_sepia - named allowed_for_strict", "w_77 - - allowed_for_strict"}
 	if got := listNames(t, ts, ""); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after deletes:\n got %q\nwant %q", got, want)
 	}
@@ -274,5 +280,40 @@ func TestChainedTransformationInPath(t *testing.T) {
 	expectStatus(t, "delete chained", ts.adminCall(http.MethodDelete, "/transformations/"+url.PathEscape("c_scale,w_40/e_grayscale"), "", ""), 200)
 	if files := derivedFiles(t, ts, "pic"); len(files) != 0 {
 		t.Fatalf("derived left: %v", files)
+	}
+}
+
+// TestTransformationUsedOutlivesFiles: a transformation derived files were made with stays listed
+// and used when the files go, until it is deleted.
+func TestTransformationUsedOutlivesFiles(t *testing.T) {
+	ts := newTestServer(t, defaultTestConfig())
+	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.png", testdata(t, "alpha.png"))
+	expectStatus(t, "create small", ts.adminCall(http.MethodPost, "/transformations", formBody, "name=small&transformation=w_20"), 200)
+	for _, p := range []string{"/demo/image/upload/w_20,c_scale/pic.png", "/demo/image/upload/t_small/pic.jpg", "/demo/image/upload/t_small/e_sepia/pic.jpg"} {
+		if r := ts.get(p, nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", p, r.status, r.header.Get("X-Cld-Error"))
+		}
+	}
+	want := []string{"c_scale,w_20 used - -", "t_small used named allowed_for_strict", "t_small/e_sepia used - -"}
+	if got := listNames(t, ts, ""); !reflect.DeepEqual(got, want) {
+		t.Fatalf("listing:\n got %q\nwant %q", got, want)
+	}
+	r := ts.postForm("/v1_1/demo/image/destroy", sign(url.Values{"public_id": {"pic"}}), "")
+	if r.status != 200 || r.json["result"] != "ok" {
+		t.Fatalf("destroy: %d %s", r.status, r.body)
+	}
+	if got := listNames(t, ts, ""); !reflect.DeepEqual(got, want) {
+		t.Fatalf("listing once the files are gone:\n got %q\nwant %q", got, want)
+	}
+	for _, name := range []string{"t_small", "c_scale,w_20"} {
+		r := ts.admin(http.MethodGet, "/transformations/"+url.PathEscape(name))
+		if r.status != 200 || r.json["used"] != true || len(r.json["derived"].([]any)) != 0 {
+			t.Fatalf("details of %s once its files are gone: %d %s", name, r.status, r.body)
+		}
+	}
+	expectStatus(t, "delete small", ts.adminCall(http.MethodDelete, "/transformations/small", "", ""), 200)
+	expectStatus(t, "delete c_scale,w_20", ts.adminCall(http.MethodDelete, "/transformations/c_scale,w_20", "", ""), 200)
+	if got := listNames(t, ts, ""); !reflect.DeepEqual(got, want[2:]) {
+		t.Fatalf("listing after the deletes:\n got %q\nwant %q", got, want[2:])
 	}
 }

@@ -56,14 +56,20 @@ var booleanSettings = map[string]bool{"use_filename": true, "unique_filename": t
 // upload_preset gets the preset's settings as defaults under its own parameters, merged into
 // the parameters before the upload reads them. With an unsigned preset the upload may come
 // without a signature; it may then set only the parameters Cloudinary allows unsigned uploads,
-// and never overwrites an existing asset.
+// and never overwrites an existing asset. An upload with no credentials and no preset is refused
+// the way Cloudinary refuses it: as an unsigned upload without its preset.
 func (s *Server) authorizeUpload(c echo.Context, p *requestParams, cloud store.Cloud) error {
 	name := p.get("upload_preset")
-	if name == "" || !strings.HasSuffix(c.Path(), "/upload") {
-		return checkUploadAuth(c.Request(), p, cloud, s.now())
-	}
+	isUpload := strings.HasSuffix(c.Path(), "/upload")
 	_, _, basic := c.Request().BasicAuth()
 	unsigned := !basic && p.get("signature") == ""
+	if isUpload && name == "" && unsigned && p.get("api_key") == "" {
+		// No credentials at all: Cloudinary takes this for an unsigned upload missing its preset.
+		return badRequest("Upload preset must be specified when using unsigned upload")
+	}
+	if name == "" || !isUpload {
+		return checkUploadAuth(c.Request(), p, cloud, s.now())
+	}
 	if !unsigned {
 		if err := checkUploadAuth(c.Request(), p, cloud, s.now()); err != nil {
 			return err

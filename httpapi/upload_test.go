@@ -99,7 +99,8 @@ func TestUploadSignatureRules(t *testing.T) {
 		{"wrong secret", withSig(base(), hexDigest(sha1.New, stringToSign(base(), 2), "nope")), 401, "Invalid Signature"},
 		{"tampered param", func() url.Values { v := sign(base()); v.Set("public_id", "other"); return v }(), 401, "String to sign - 'context=a=x%26y&public_id=other&tags=t1,t2&timestamp=" + now + "'"},
 		{"unknown key", func() url.Values { v := sign(base()); v.Set("api_key", "999"); return v }(), 401, "Unknown API key 999"},
-		{"missing key", url.Values{"timestamp": {now}}, 401, "Must supply api_key"},
+		{"no credentials", url.Values{"timestamp": {now}}, 400, "Upload preset must be specified when using unsigned upload"},
+		{"signature without key", func() url.Values { v := sign(base()); v.Del("api_key"); return v }(), 401, "Must supply api_key"},
 		{"stale", func() url.Values {
 			v := base()
 			v.Set("timestamp", strconv.FormatInt(time.Now().Add(-2*time.Hour).Unix(), 10))
@@ -114,6 +115,10 @@ func TestUploadSignatureRules(t *testing.T) {
 				t.Fatalf("got %d %s, want %d %q", r.status, r.body, tc.status, tc.message)
 			}
 		})
+	}
+	// Other Upload API calls without credentials are not taken for unsigned uploads.
+	if r := ts.postForm("/v1_1/demo/raw/destroy", url.Values{"public_id": {"n.txt"}}, ""); r.status != 401 || errMessage(r) != "Must supply api_key" {
+		t.Fatalf("destroy without credentials: %d %s", r.status, r.body)
 	}
 	// Basic auth is an alternative to a signature on the Upload API.
 	req := httptest.NewRequest(http.MethodPost, ts.srv.URL+"/v1_1/demo/raw/destroy", strings.NewReader("public_id=n.txt"))

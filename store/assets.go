@@ -227,6 +227,9 @@ func writeAssetRow(ctx context.Context, tx *sql.Tx, a *Asset, update bool) error
 		a.VersionID, a.Blob, a.Bytes, a.Width, a.Height, a.Pages, a.ETag, a.OriginalFilename, a.Folder,
 		a.AssetFolder, a.DisplayName, a.AccessMode, string(attrs), string(exif), a.CreatedAt.Unix(),
 		a.UpdatedAt.Unix(), a.HasAlpha}
+	if err := recordFolders(ctx, tx, a.CloudID, a.Folder, a.AssetFolder); err != nil {
+		return err
+	}
 	if update {
 		_, err = tx.ExecContext(ctx, `UPDATE assets SET cloud_id = ?, asset_id = ?, resource_type = ?,
 			type = ?, public_id = ?, format = ?, version = ?, version_id = ?, blob = ?, bytes = ?,
@@ -363,6 +366,9 @@ func (s *Store) RenameAsset(ctx context.Context, from AssetKey, toType, toPublic
 			replaced = append(replaced, target.Blob)
 		}
 		a.AssetKey, a.Folder, a.UpdatedAt = to, toFolder, time.Now().UTC().Truncate(time.Second)
+		if err := recordFolders(ctx, tx, a.CloudID, a.Folder); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, "UPDATE assets SET type = ?, public_id = ?, folder = ?, updated_at = ? WHERE id = ?",
 			a.Type, a.PublicID, a.Folder, a.UpdatedAt.Unix(), a.rowID)
 		return err

@@ -107,6 +107,9 @@ func (s *Store) UpdateAsset(ctx context.Context, k AssetKey, u AssetUpdate) (Ass
 		}
 		if u.AssetFolder != nil {
 			a.AssetFolder = *u.AssetFolder
+			if err := recordFolders(ctx, tx, a.CloudID, a.AssetFolder); err != nil {
+				return err
+			}
 		}
 		for name, v := range u.Attributes {
 			if a.Attributes == nil {

@@ -93,8 +93,33 @@ func (s *Store) TransformationAllowedForStrict(ctx context.Context, cloudID int6
 	return allowed, true, nil
 }
 
-// TransformationUsed says whether any of the cloud's derived files was made with the canonical
-// transformation.
+// RecordTransformationUse records that a derived file was made with the transformation as it
+// was asked for (canonical, named references unexpanded).
+func (s *Store) RecordTransformationUse(ctx context.Context, cloudID int64, transformation string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO transformation_uses (cloud_id, transformation, first_used_at)
+			VALUES (?, ?, ?) ON CONFLICT (cloud_id, transformation) DO NOTHING`, cloudID, transformation, time.Now().Unix())
+		if err != nil {
+			return fmt.Errorf("record use of %s: %w", transformation, err)
+		}
+		return nil
+	})
+}
+
+// TransformationUseRecorded says whether a derived file was ever made with the transformation as
+// asked for (see RecordTransformationUse), since it was last deleted.
+func (s *Store) TransformationUseRecorded(ctx context.Context, cloudID int64, transformation string) (bool, error) {
+	var used bool
+	err := s.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM transformation_uses
+		WHERE cloud_id = ? AND transformation = ?)`, cloudID, transformation).Scan(&used)
+	if err != nil {
+		return false, fmt.Errorf("read use of %s: %w", transformation, err)
+	}
+	return used, nil
+}
+
+// TransformationUsed says whether any of the cloud's derived files is now keyed by the canonical
+// transformation (named transformations expanded).
 func (s *Store) TransformationUsed(ctx context.Context, cloudID int64, transformation string) (bool, error) {
 	var one int
 	err := s.reader.QueryRowContext(ctx, `SELECT 1 FROM derived d JOIN assets a ON a.id = d.asset
@@ -117,8 +142,8 @@ type TransformationQuery struct {
 }
 
 // TransformationItem is an item of the transformations listing. Name is "t_<name>" for a named
-// transformation and the canonical text for an unnamed one. Used is only known here for
-// unnamed ones: a named one's use depends on what its definition expands to.
+// transformation and the canonical text for an unnamed one. Used says that derived files were
+// made with it, as it is named here.
 type TransformationItem struct {
 	Name             string
 	Named            bool
@@ -128,8 +153,8 @@ type TransformationItem struct {
 }
 
 // ListTransformations returns one page of the cloud's transformations and whether more follow:
-// named ones, unnamed ones that derived files were made with, and unnamed ones with settings,
-// merged in name order.
+// named ones, the others derived files were made with, and unnamed ones with settings, merged in
+// name order, each once (a named transformation used as "t_<name>" is its named item).
 func (s *Store) ListTransformations(ctx context.Context, q TransformationQuery) ([]TransformationItem, bool, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -159,8 +184,9 @@ func (s *Store) ListTransformations(ctx context.Context, q TransformationQuery) 
 }
 
 func (s *Store) namedPage(ctx context.Context, cloudID int64, after string, n int) ([]TransformationItem, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT name, definition, allowed_for_strict FROM named_transformations
-		WHERE cloud_id = ? AND 't_' || name > ? ORDER BY name LIMIT ?`, cloudID, after, n)
+	rows, err := s.reader.QueryContext(ctx, `SELECT n.name, n.definition, n.allowed_for_strict,
+		EXISTS (SELECT 1 FROM transformation_uses u WHERE u.cloud_id = n.cloud_id AND u.transformation = 't_' || n.name)
+		FROM named_transformations n WHERE n.cloud_id = ? AND 't_' || n.name > ? ORDER BY n.name LIMIT ?`, cloudID, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("list named transformations: %w", err)
 	}
@@ -168,7 +194,7 @@ func (s *Store) namedPage(ctx context.Context, cloudID int64, after string, n in
 	var out []TransformationItem
 	for rows.Next() {
 		it := TransformationItem{Named: true}
-		if err := rows.Scan(&it.Name, &it.Definition, &it.AllowedForStrict); err != nil {
+		if err := rows.Scan(&it.Name, &it.Definition, &it.AllowedForStrict, &it.Used); err != nil {
 			return nil, err
 		}
 		it.Name = "t_" + it.Name
@@ -177,16 +203,15 @@ func (s *Store) namedPage(ctx context.Context, cloudID int64, after string, n in
 	return out, rows.Err()
 }
 
-// unnamedPage merges the first n used transformations and the first n with settings after
-// `after`: enough to know the first n of their union.
+// unnamedPage merges the first n used transformations (but a named one's "t_<name>") and the
+// first n with settings after `after`: enough to know the first n of their union.
 func (s *Store) unnamedPage(ctx context.Context, cloudID int64, after string, n int) ([]TransformationItem, error) {
 	byName := map[string]*TransformationItem{}
 	var out []TransformationItem
-	// CROSS JOIN keeps derived the outer loop: its transformation index is walked in order and
-	// the walk stops after n names, instead of sorting every derived row of the cloud.
-	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT d.transformation FROM derived d
-		CROSS JOIN assets a ON a.id = d.asset WHERE a.cloud_id = ? AND d.transformation > ?
-		ORDER BY d.transformation LIMIT ?`, cloudID, after, n)
+	rows, err := s.reader.QueryContext(ctx, `SELECT u.transformation FROM transformation_uses u
+		WHERE u.cloud_id = ? AND u.transformation > ? AND NOT EXISTS (SELECT 1 FROM named_transformations n
+			WHERE n.cloud_id = u.cloud_id AND 't_' || n.name = u.transformation)
+		ORDER BY u.transformation LIMIT ?`, cloudID, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("list used transformations: %w", err)
 	}
@@ -283,9 +308,9 @@ func (s *Store) DerivedByTransformation(ctx context.Context, cloudID int64, tran
 }
 
 // TransformationDelete names what deleting a transformation removes: the named definition
-// (Named, without "t_"), the settings of an unnamed one (Setting, its canonical text) and the
-// derived files made with it (Derived, the canonical text they are keyed by). Empty fields
-// remove nothing.
+// (Named, without "t_") and the record of its use as "t_<name>", the settings and the record of
+// use of an unnamed one (Setting, its canonical text) and the derived files made with it
+// (Derived, the canonical text they are keyed by). Empty fields remove nothing.
 type TransformationDelete struct {
 	CloudID int64
 	Named   string
@@ -299,14 +324,22 @@ func (s *Store) DeleteTransformation(ctx context.Context, d TransformationDelete
 	var blobs []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		blobs = nil
+		var used string
 		if d.Named != "" {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM named_transformations WHERE cloud_id = ? AND name = ?", d.CloudID, d.Named); err != nil {
 				return fmt.Errorf("delete named transformation: %w", err)
 			}
+			used = "t_" + d.Named
 		}
 		if d.Setting != "" {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM transformation_settings WHERE cloud_id = ? AND transformation = ?", d.CloudID, d.Setting); err != nil {
 				return fmt.Errorf("delete transformation settings: %w", err)
+			}
+			used = d.Setting
+		}
+		if used != "" {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM transformation_uses WHERE cloud_id = ? AND transformation = ?", d.CloudID, used); err != nil {
+				return fmt.Errorf("delete transformation use: %w", err)
 			}
 		}
 		if d.Derived == "" {

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+func listedTransformations(t *testing.T, s *Store, c Cloud) []string {
+	t.Helper()
+	items, _, err := s.ListTransformations(context.Background(), TransformationQuery{CloudID: c.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Name+map[bool]string{true: " used", false: ""}[it.Used])
+	}
+	return out
+}
+
+func TestTransformationUses(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	if err := s.CreateNamedTransformation(ctx, c.ID, NamedTransformation{Name: "thumb", Definition: "c_fill,w_10"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, used := range []string{"t_thumb", "t_thumb", "e_sepia"} {
+		if err := s.RecordTransformationUse(ctx, c.ID, used); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := listedTransformations(t, s, c), []string{"e_sepia used", "t_thumb used"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("listing: %q, want %q", got, want)
+	}
+	if _, err := s.DeleteTransformation(ctx, TransformationDelete{CloudID: c.ID, Named: "thumb"}); err != nil {
+		t.Fatal(err)
+	}
+	if used, err := s.TransformationUseRecorded(ctx, c.ID, "t_thumb"); err != nil || used {
+		t.Fatalf("the use of a deleted named transformation: %v %v", used, err)
+	}
+	if got, want := listedTransformations(t, s, c), []string{"e_sepia used"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("listing after the delete: %q, want %q", got, want)
+	}
+}
+
+// TestTransformationUsesMigration runs migration 0007 over derived files made before it.
+func TestTransformationUsesMigration(t *testing.T) {
+	s, c := openTest(t)
+	a := saveNamed(t, s, c, "pic")
+	saveDerivedFile(t, s, a, "c_scale,w_10", "jpg")
+	saveDerivedFile(t, s, a, "c_scale,w_10", "png")
+	saveDerivedFile(t, s, a, "", "png")
+	if _, err := s.writer.Exec("DROP TABLE transformation_uses"); err != nil {
+		t.Fatal(err)
+	}
+	rerunMigration(t, s, "0007_transformation_uses.sql")
+	if got, want := listedTransformations(t, s, c), []string{"c_scale,w_10 used"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("listing after the migration: %q, want %q", got, want)
+	}
+}
