@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -28,8 +29,16 @@ func checkFolderPath(name, path string) error {
 	if strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
 		return badRequest("Invalid %s %s - it may not start or end with / or hold empty segments", name, path)
 	}
+	for _, seg := range strings.Split(path, "/") {
+		if versionSegment.MatchString(seg) {
+			return badRequest("Invalid %s %s - you cannot use 'v' followed by numeric characters as the name of a folder", name, path)
+		}
+	}
 	return nil
 }
+
+// versionSegment is a path segment a delivery URL would read as a version.
+var versionSegment = regexp.MustCompile(`^v[0-9]+$`)
 
 // folderPath is the folder a /folders/* route names, checked.
 func folderPath(c echo.Context) (string, error) {
@@ -94,14 +103,20 @@ func (s *Server) listFolders(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// createFolder is POST /folders/:path: it creates the folder and its missing parents; creating a
-// folder that exists succeeds too.
+// createFolder is POST /folders/:path: it creates the folder and its missing parents; a folder
+// that exists is a 409.
 func (s *Server) createFolder(c echo.Context) error {
 	path, err := folderPath(c)
 	if err != nil {
 		return err
 	}
-	f, err := s.store.CreateFolder(c.Request().Context(), requestCloud(c).ID, path)
+	ctx, cloudID := c.Request().Context(), requestCloud(c).ID
+	if _, err := s.store.Folder(ctx, cloudID, path); err == nil {
+		return errorf(http.StatusConflict, "Folder %s already exists", path)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	f, err := s.store.CreateFolder(ctx, cloudID, path)
 	if err != nil {
 		return err
 	}

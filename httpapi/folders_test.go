@@ -39,10 +39,11 @@ func TestFoldersAPI(t *testing.T) {
 	if created.json["success"] != true || created.json["path"] != "a/b/c" || created.json["name"] != "c" {
 		t.Fatalf("create: %s", created.body)
 	}
-	again := ts.admin(http.MethodPost, "/folders/a%2Fb%2Fc") // the Node SDK's spelling
-	expectStatus(t, "create again", again, http.StatusOK)
-	if again.json["external_id"] != created.json["external_id"] {
-		t.Fatalf("creating an existing folder changed it: %s then %s", created.body, again.body)
+	expectStatus(t, "create again", ts.admin(http.MethodPost, "/folders/a%2Fb%2Fc"), http.StatusConflict) // the Node SDK's spelling
+	expectStatus(t, "a parent, made with its child", ts.admin(http.MethodPost, "/folders/a/b"), http.StatusConflict)
+	expectStatus(t, "a version-like name", ts.admin(http.MethodPost, "/folders/a/v12"), http.StatusBadRequest)
+	if sub := ts.admin(http.MethodGet, "/folders/a/b"); len(sub.json["folders"].([]any)) != 1 {
+		t.Fatalf("after the refusals: %s", sub.body)
 	}
 	ts.upload("raw", url.Values{"public_id": {"note.txt"}, "folder": {"up/deep"}}, "note.txt", []byte("hi"))
 
