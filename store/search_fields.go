@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // searchKind is how a search field's values are written and compared.
 type searchKind int
@@ -65,3 +68,13 @@ func lookupSearchField(name string) (searchField, string, bool) {
 	f.name = name
 	return f, "", ok
 }
+
+// Filename is the last segment of the public id (its part after the last slash), the search
+// field "filename"; filenameSQL computes the same in queries.
+func (a Asset) Filename() string {
+	return a.PublicID[strings.LastIndexByte(a.PublicID, '/')+1:]
+}
+
+// UploadedAt is when the current version was uploaded (the search field "uploaded_at"): the
+// version is that upload's Unix time.
+func (a Asset) UploadedAt() time.Time { return time.Unix(a.Version, 0).UTC() }
