@@ -83,9 +83,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (SearchResult, error)
 	if len(sorts) == 0 {
 		sorts = defaultSearchSort
 	}
-	cond, args := q.Expr.where()
-	cond = "a.cloud_id = ? AND " + cond
-	args = append([]any{q.CloudID}, args...)
+	src := q.Expr.source()
+	src.cond = "a.cloud_id = ? AND " + src.cond
+	src.args = append([]any{q.CloudID}, src.args...)
 
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -93,18 +93,18 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (SearchResult, error)
 	}
 	defer tx.Rollback()
 	var res SearchResult
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM assets a WHERE "+cond, args...).Scan(&res.Total); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+src.from+" WHERE "+src.cond, src.args...).Scan(&res.Total); err != nil {
 		return SearchResult{}, fmt.Errorf("search count: %w", err)
 	}
 	if len(q.Aggregate) > 0 {
-		if res.Aggregations, err = aggregate(ctx, tx, q.Aggregate, cond, args); err != nil {
+		if res.Aggregations, err = aggregate(ctx, tx, q.Aggregate, src); err != nil {
 			return SearchResult{}, err
 		}
 	}
 	if q.Limit <= 0 {
 		return res, nil
 	}
-	if res.Assets, res.Next, err = searchPage(ctx, tx, sorts, q, cond, args); err != nil {
+	if res.Assets, res.Next, err = searchPage(ctx, tx, sorts, q, src); err != nil {
 		return SearchResult{}, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -119,14 +119,14 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (SearchResult, error)
 }
 
 // aggregate counts the matches by each field's value.
-func aggregate(ctx context.Context, tx *sql.Tx, fields []string, cond string, args []any) (map[string]map[string]int, error) {
+func aggregate(ctx context.Context, tx *sql.Tx, fields []string, src searchSource) (map[string]map[string]int, error) {
 	out := map[string]map[string]int{}
 	for _, field := range fields {
 		col, ok := searchAggregates[field]
 		if !ok {
 			return nil, fmt.Errorf("cannot aggregate by %q", field)
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+col+", COUNT(*) FROM assets a WHERE "+cond+" GROUP BY 1", args...)
+		rows, err := tx.QueryContext(ctx, "SELECT "+col+", COUNT(*) FROM "+src.from+" WHERE "+src.cond+" GROUP BY 1", src.args...)
 		if err != nil {
 			return nil, fmt.Errorf("search aggregate %s: %w", field, err)
 		}
@@ -150,11 +150,12 @@ func aggregate(ctx context.Context, tx *sql.Tx, fields []string, cond string, ar
 }
 
 // searchPage reads one page in sort order after q.After, and the cursor of the next page.
-func searchPage(ctx context.Context, tx *sql.Tx, sorts []SearchSort, q SearchQuery, cond string, args []any) ([]Asset, SearchCursor, error) {
+func searchPage(ctx context.Context, tx *sql.Tx, sorts []SearchSort, q SearchQuery, src searchSource) ([]Asset, SearchCursor, error) {
 	ks, err := newKeyset(sorts)
 	if err != nil {
 		return nil, SearchCursor{}, err
 	}
+	cond, args := src.cond, src.args
 	if !q.After.IsZero() {
 		after, afterArgs, err := ks.after(q.After)
 		if err != nil {
@@ -164,7 +165,7 @@ func searchPage(ctx context.Context, tx *sql.Tx, sorts []SearchSort, q SearchQue
 		args = append(args, afterArgs...)
 	}
 	query := "SELECT " + prefixed(assetColumns, "a.") + ", " + strings.Join(ks.columns, ", ") +
-		" FROM assets a WHERE " + cond + " ORDER BY " + ks.orderBy() + " LIMIT ?"
+		" FROM " + src.from + " WHERE " + cond + " ORDER BY " + ks.orderBy() + " LIMIT ?"
 	rows, err := tx.QueryContext(ctx, query, append(args, q.Limit+1)...)
 	if err != nil {
 		return nil, SearchCursor{}, fmt.Errorf("search: %w", err)

@@ -36,13 +36,14 @@ func FuzzSearchExpression(f *testing.F) {
 			}
 			return
 		}
-		cond, args := e.where()
-		if n := strings.Count(cond, "?"); n != len(args) {
-			t.Fatalf("Parse(%q): %d placeholders, %d arguments in %s", expr, n, len(args), cond)
+		src := e.source()
+		query := "SELECT a.id FROM " + src.from + " WHERE " + src.cond
+		if n := strings.Count(query, "?"); n != len(src.args) {
+			t.Fatalf("Parse(%q): %d placeholders, %d arguments in %s", expr, n, len(src.args), query)
 		}
-		rows, err := s.reader.QueryContext(context.Background(), "EXPLAIN SELECT a.id FROM assets a WHERE "+cond, args...)
+		rows, err := s.reader.QueryContext(context.Background(), "EXPLAIN "+query, src.args...)
 		if err != nil {
-			t.Fatalf("Parse(%q) compiled to SQL SQLite refuses: %v\n%s", expr, err, cond)
+			t.Fatalf("Parse(%q) compiled to SQL SQLite refuses: %v\n%s", expr, err, query)
 		}
 		rows.Close()
 	})

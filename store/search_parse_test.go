@@ -71,7 +71,7 @@ func TestParseSearchExpression(t *testing.T) {
 			t.Errorf("Parse(%q): %v", tt.expr, err)
 			continue
 		}
-		sql, args := e.where()
+		sql, args := e.condition()
 		if tt.sql == "" {
 			if fmt.Sprint(args[0]) != "%"+tt.expr+"%" {
 				t.Errorf("Parse(%q) args %v, want free text", tt.expr, args)
@@ -145,4 +145,32 @@ func repeatTerms(n int) string {
 		s += " OR tags:x"
 	}
 	return s
+}
+
+// An exact tag the whole expression requires drives the query through the tag index.
+func TestSearchSourceDrivingTag(t *testing.T) {
+	tests := []struct {
+		expr   string
+		driven bool
+		cond   string
+	}{
+		{"tags:cat", true, "d.tag = ?"},
+		{"format:png tags:cat width>1", true, "d.tag = ? AND (a.format = ? AND a.width >= ?)"},
+		{"format:png AND tags:cat", true, "d.tag = ? AND a.format = ?"},
+		{"tags:cat OR format:png", false, ""},
+		{"tags:ca*", false, ""},
+		{"NOT tags:cat", false, ""},
+		{"", false, ""},
+	}
+	for _, tt := range tests {
+		e, err := ParseSearchExpression(tt.expr, searchNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := e.source()
+		driven := strings.HasPrefix(src.from, "asset_tags d CROSS JOIN")
+		if driven != tt.driven || (driven && src.cond != tt.cond) {
+			t.Errorf("%q: from %s where %s", tt.expr, src.from, src.cond)
+		}
+	}
 }

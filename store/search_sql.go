@@ -16,14 +16,69 @@ func (w *sqlWriter) write(sql string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
-// where is the expression as an SQL condition over the assets row "a", with its arguments.
-func (e SearchExpr) where() (string, []any) {
+// searchSource is what a search reads: its FROM clause (the assets row is always "a"), and the
+// condition over it with its arguments.
+type searchSource struct {
+	from string
+	cond string
+	args []any
+}
+
+// source compiles the expression. When it requires one exact tag, the tag's index drives the
+// query (CROSS JOIN fixes SQLite's join order): without table statistics SQLite would otherwise
+// walk every asset of the cloud and test each against the tag.
+func (e SearchExpr) source() searchSource {
+	tag, rest, ok := drivingTag(e.root)
+	if !ok {
+		cond, args := e.condition()
+		return searchSource{from: "assets a", cond: cond, args: args}
+	}
+	var w sqlWriter
+	w.write("d.tag = ?", tag)
+	if rest != nil {
+		w.write(" AND ")
+		rest.compile(&w)
+	}
+	return searchSource{from: "asset_tags d CROSS JOIN assets a ON a.id = d.asset", cond: w.b.String(), args: w.args}
+}
+
+// condition is the whole expression as one condition over the assets row "a".
+func (e SearchExpr) condition() (string, []any) {
 	if e.root == nil {
 		return "1", nil
 	}
 	var w sqlWriter
 	e.root.compile(&w)
 	return w.b.String(), w.args
+}
+
+// drivingTag finds an exact tag the expression requires: the expression itself or one operand of
+// its top-level AND. It returns the tag and what else the expression requires (nil: nothing).
+func drivingTag(root searchNode) (string, searchNode, bool) {
+	if root == nil {
+		return "", nil, false
+	}
+	isTag := func(n searchNode) (string, bool) {
+		t, ok := n.(searchTerm)
+		return t.value.text, ok && t.field.kind == kindTags && !t.value.prefix
+	}
+	if tag, ok := isTag(root); ok {
+		return tag, nil, true
+	}
+	and, ok := root.(searchAnd)
+	if !ok {
+		return "", nil, false
+	}
+	for i, part := range and {
+		if tag, ok := isTag(part); ok {
+			rest := append(append(searchAnd{}, and[:i]...), and[i+1:]...)
+			if len(rest) == 1 {
+				return tag, rest[0], true
+			}
+			return tag, rest, true
+		}
+	}
+	return "", nil, false
 }
 
 func (n searchAnd) compile(w *sqlWriter) { compileJoined(w, n, " AND ") }
