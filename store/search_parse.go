@@ -139,47 +139,48 @@ func (p *exprParser) enter(pos int) error {
 
 // parseOr: and-clauses joined by OR (the loosest operator).
 func (p *exprParser) parseOr() (searchNode, error) {
-	first, err := p.parseAnd()
-	if err != nil {
-		return nil, err
+	parts, err := p.parseJoined(p.parseAnd, func() bool { return p.keyword("OR") })
+	if err != nil || len(parts) == 1 {
+		return first(parts), err
 	}
-	parts := searchOr{first}
-	for p.keyword("OR") {
-		next, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, next)
-	}
-	if len(parts) == 1 {
-		return first, nil
-	}
-	return parts, nil
+	return searchOr(parts), nil
 }
 
 // parseAnd: unary clauses joined by AND, or by nothing (implicit AND).
 func (p *exprParser) parseAnd() (searchNode, error) {
-	first, err := p.parseUnary()
-	if err != nil {
-		return nil, err
-	}
-	parts := searchAnd{first}
-	for {
+	parts, err := p.parseJoined(p.parseUnary, func() bool {
 		p.skipSpace()
 		if p.eof() || p.peek() == ')' || p.atKeyword("OR") {
-			break
+			return false
 		}
 		p.keyword("AND")
-		next, err := p.parseUnary()
+		return true
+	})
+	if err != nil || len(parts) == 1 {
+		return first(parts), err
+	}
+	return searchAnd(parts), nil
+}
+
+// parseJoined reads operands for as long as another follows (more consumes the operator).
+func (p *exprParser) parseJoined(operand func() (searchNode, error), more func() bool) ([]searchNode, error) {
+	var parts []searchNode
+	for {
+		n, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, next)
+		if parts = append(parts, n); !more() {
+			return parts, nil
+		}
 	}
-	if len(parts) == 1 {
-		return first, nil
+}
+
+func first(parts []searchNode) searchNode {
+	if len(parts) == 0 {
+		return nil
 	}
-	return parts, nil
+	return parts[0]
 }
 
 // parseUnary: NOT x, -x (must not), +x (must), or x.
