@@ -119,6 +119,12 @@ func TestSearchGETAndBothPaths(t *testing.T) {
 		if first := r.json["resources"].([]any)[0].(map[string]any); first["tags"] == nil || first["context"] == nil {
 			t.Errorf("GET %s: with_field repeated: %v", path, first)
 		}
+		r = ts.admin(http.MethodGet, path+"?max_results=0&aggregate=format&aggregate=type")
+		agg, _ := r.json["aggregations"].(map[string]any)
+		if r.status != http.StatusOK || r.json["total_count"] != 4.0 || len(r.json["resources"].([]any)) != 0 ||
+			!reflect.DeepEqual(agg["type"], map[string]any{"upload": 4.0}) {
+			t.Errorf("GET %s counts only: %d %s", path, r.status, r.body)
+		}
 		got, _ := ts.searchIDs(map[string]any{"expression": "format:png", "sort_by": []map[string]string{{"public_id": "desc"}}})
 		if r := ts.searchPost(path, map[string]any{"expression": "format:png", "sort_by": []map[string]string{{"public_id": "desc"}}}); !reflect.DeepEqual(resultIDs(r), got) {
 			t.Errorf("POST %s: %v", path, resultIDs(r))
@@ -163,6 +169,12 @@ func TestSearchResultFields(t *testing.T) {
 	if !reflect.DeepEqual(item["tags"], []any{"red", "summer sale"}) ||
 		!reflect.DeepEqual(item["context"], map[string]any{"alt": "Red shirt", "season": "summer"}) {
 		t.Errorf("with_field tags, context: %v %v", item["tags"], item["context"])
+	}
+
+	_, r = ts.searchIDs(map[string]any{"expression": "public_id=home/lamp", "with_field": []string{"image_metadata"}})
+	item = r.json["resources"].([]any)[0].(map[string]any)
+	if meta, _ := item["image_metadata"].(map[string]any); meta["Make"] == nil {
+		t.Errorf("with_field image_metadata: %v", item["image_metadata"])
 	}
 
 	_, r = ts.searchIDs(map[string]any{"expression": "public_id=shop/red_shirt", "fields": "format,tags", "with_field": []string{"context"}})
