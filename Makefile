@@ -34,6 +34,7 @@ unit:
 # Each fuzz target briefly, from its committed seed corpus.
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./transform/
+	$(GO) test -run='^$$' -fuzz='^FuzzSearchExpression$$' -fuzztime=$(FUZZTIME) ./store/
 
 compat: build
 	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh

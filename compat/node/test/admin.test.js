@@ -683,7 +683,8 @@ describe('cloudinary npm 2.11.0 Admin API against cloudlet', { timeout: 120000 }
     assert.equal(second.total_count, 3);
     assert.ok(!second.next_cursor, 'the last page has no next_cursor');
 
-    const sent = lastExchange((ex) => ex.url.endsWith('/resources/search'));
+    // The SDK sends the action "resources/search" as one encoded segment (resources%2Fsearch).
+    const sent = lastExchange((ex) => decodeURIComponent(new URL(ex.url).pathname).endsWith('/resources/search'));
     assert.equal(JSON.parse(requestBody(sent).toString('utf8')).expression, expression, 'the SDK posted the expression as JSON');
 
     const desc = await cloudinary.search.expression(`tags:${tag}`).sort_by('public_id', 'desc')
