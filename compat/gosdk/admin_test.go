@@ -23,8 +23,7 @@ import (
 // of the Admin API reference, asserted on the shapes and values of its answers. Each test works
 // under its own public id prefix (goadm-<run>/...) so that it neither sees nor disturbs the assets
 // of the other tests; the only cloud-wide deletion (DeleteAllAssets) is for type private, which no
-// other test uses. A call whose route cloudlet does not have (its generic 404 "Not Found", or 405)
-// skips its test with a message naming the endpoint.
+// other test uses.
 
 // latest returns the most recent exchange (the tests of this package run one at a time, so it
 // is the one of the SDK call just made).
@@ -55,24 +54,10 @@ func urlPath(raw string) string {
 	return raw
 }
 
-// skipIfNoRoute skips t when cloudlet answered the last request with its generic 404 "Not Found"
-// (a missing asset says "Resource not found - <id>") or 405: it has no route for the call.
-func skipIfNoRoute(t *testing.T, endpoint string) {
-	t.Helper()
-	ex, ok := wire.latest()
-	if !ok {
-		return
-	}
-	if ex.status == http.StatusMethodNotAllowed || (ex.status == http.StatusNotFound && errorMessage(ex.respBody) == "Not Found") {
-		t.Skipf("%s: cloudlet answers %d %q to %s %s: no route in cloudlet", endpoint, ex.status, errorMessage(ex.respBody), ex.method, urlPath(ex.url))
-	}
-}
-
 // adminOK fails t unless the SDK call succeeded: no transport or JSON decoding error, no API
 // error, HTTP 200.
 func adminOK(t *testing.T, endpoint string, err error, apiErr api.ErrorResp) {
 	t.Helper()
-	skipIfNoRoute(t, endpoint)
 	ex, _ := wire.latest()
 	if err != nil {
 		t.Fatalf("%s: %v (HTTP %d, body %s)", endpoint, err, ex.status, printable(ex.respBody))
@@ -542,9 +527,6 @@ func TestAdminDetails(t *testing.T) {
 	t.Run("phash", func(t *testing.T) {
 		diagnoseOnFailure(t)
 		res := asset(t, admin.AssetParams{Phash: api.Bool(true)})
-		if res.Phash == "" {
-			t.Skip("cloudlet does not report phash (GET /resources/image/upload/<id>?phash=true has no phash field)")
-		}
 		if !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(res.Phash) {
 			t.Errorf("phash %q, want 16 hex digits", res.Phash)
 		}

@@ -281,16 +281,7 @@ describe('cloudinary npm 2.11.0 transformations against cloudlet', { timeout: 60
 
   it('named transformation: create it, deliver t_<name>', step(async (t) => {
     needs('upload');
-    let created;
-    try {
-      created = await cloudinary.api.create_transformation(NAMED, { width: 30, height: 30, crop: 'fill' });
-    } catch (err) {
-      if (err.error?.http_code === 404) {
-        t.skip('cloudlet has no POST /v1_1/<cloud>/transformations yet (404): named transformations belong to a later issue');
-        return;
-      }
-      throw err;
-    }
+    const created = await cloudinary.api.create_transformation(NAMED, { width: 30, height: 30, crop: 'fill' });
     const sent = lastExchange((ex) => ex.method === 'POST' && /\/transformations/.test(ex.url));
     assert.ok(sent, 'the SDK posted to /transformations');
     assert.equal(created.message, 'created');
