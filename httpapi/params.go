@@ -172,6 +172,9 @@ func (p *requestParams) readMultipart(mr *multipart.Reader, lim paramLimits) err
 			}
 			if n > limit {
 				part.Close()
+				if name == "file" {
+					return fileTooLarge(0, lim.maxFileBytes)
+				}
 				return badRequest("Parameter %s is too long", name)
 			}
 			form.Add(name, buf.String())
@@ -197,8 +200,11 @@ func (p *requestParams) spool(part *multipart.Part, lim paramLimits) error {
 		return err
 	}
 	p.file = &spooledFile{path: f.Name(), filename: part.FileName()}
-	n, err := io.Copy(f, io.LimitReader(part, lim.maxFileBytes+1))
+	n, err := io.Copy(diskWriter{f}, io.LimitReader(part, lim.maxFileBytes+1))
 	closeErr := f.Close()
+	if failure := localWriteFailure(err); failure != nil {
+		return failure
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -112,7 +112,10 @@ func writeDataURI(w io.Writer, uri string, maxBytes int64) error {
 		return badRequest("Invalid data URI - only base64 data URIs are supported")
 	}
 	dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(strings.NewReplacer("\n", "", "\r", "").Replace(uri[comma+1:])))
-	n, err := io.Copy(w, io.LimitReader(dec, maxBytes+1))
+	n, err := io.Copy(diskWriter{w}, io.LimitReader(dec, maxBytes+1))
+	if failure := localWriteFailure(err); failure != nil {
+		return failure
+	}
 	if err != nil {
 		return badRequest("Invalid data URI - %v", err)
 	}
