@@ -256,18 +256,31 @@ func TestSignedURLTampering(t *testing.T) {
 	}
 }
 
-// Strict transformations: only a signed URL, an existing derived file, or a transformation
-// allowed for strict may be delivered; no spelling of another one gets through.
-func TestStrictModeBypassAttempts(t *testing.T) {
-	ts := newTestServer(t, defaultTestConfig())
+// strictWithNamed turns strict transformations on for the test cloud and names two
+// transformations: t_thumb (allowed for strict) and t_wide (not).
+func strictWithNamed(t *testing.T, ts *testServer) {
+	t.Helper()
 	ctx := context.Background()
 	cloud, _ := ts.store.CloudByName(ctx, testCloud)
 	cloud.StrictTransformations = true
 	if _, err := ts.store.PutCloud(ctx, cloud); err != nil {
 		t.Fatal(err)
 	}
-	ts.store.PutNamedTransformation(ctx, cloud.ID, store.NamedTransformation{Name: "thumb", Definition: "c_fill,h_40,w_40", AllowedForStrict: true})
-	ts.store.PutNamedTransformation(ctx, cloud.ID, store.NamedTransformation{Name: "wide", Definition: "c_scale,w_90"})
+	for _, nt := range []store.NamedTransformation{
+		{Name: "thumb", Definition: "c_fill,h_40,w_40", AllowedForStrict: true},
+		{Name: "wide", Definition: "c_scale,w_90"},
+	} {
+		if err := ts.store.PutNamedTransformation(ctx, cloud.ID, nt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Strict transformations: only a signed URL, an existing derived file, or a transformation
+// allowed for strict may be delivered; no spelling of another one gets through.
+func TestStrictModeBypassAttempts(t *testing.T) {
+	ts := newTestServer(t, defaultTestConfig())
+	strictWithNamed(t, ts)
 	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.png", testdata(t, "alpha.png"))
 	if r := ts.admin(http.MethodPut, "/transformations/c_scale,w_88?allowed_for_strict=true"); r.status != 200 {
 		t.Fatalf("allow unnamed: %d %s", r.status, r.body)

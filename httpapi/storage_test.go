@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,6 +13,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"cloudlet/store"
 )
 
 // smallDisk mounts a tmpfs of size bytes (root only; the test skips elsewhere) and returns its
@@ -115,4 +121,26 @@ func TestFullAndReadOnlyDataDirectory(t *testing.T) {
 	refused("read-only", "Storage is read-only")
 	writable()
 	succeeds("after remounting writable")
+}
+
+// Each storage condition is a 503 with Retry-After and Cloudinary's error shape, also where no
+// tmpfs can be mounted to cause it for real; any other internal error stays a bare 500.
+func TestStorageConditionAnswers(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("save: %w", store.ErrDatabaseBusy):                                     "Database is busy",
+		fmt.Errorf("write upload: %w", &os.PathError{Op: "write", Err: syscall.ENOSPC}):   "Storage is full",
+		fmt.Errorf("create temp file: %w", &os.PathError{Op: "open", Err: syscall.EROFS}): "Storage is read-only",
+		errors.New("something else broke"):                                                "Internal error",
+	} {
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodPost, "/v1_1/demo/image/upload", nil), rec)
+		handleError(err, c)
+		status, retry := http.StatusServiceUnavailable, "5"
+		if want == "Internal error" {
+			status, retry = http.StatusInternalServerError, ""
+		}
+		if rec.Code != status || rec.Header().Get("Retry-After") != retry || !strings.Contains(rec.Body.String(), `{"error":{"message":"`+want) {
+			t.Errorf("%v: %d %q %s", err, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+	}
 }
