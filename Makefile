@@ -32,9 +32,13 @@ unit:
 	$(GO) test -count=1 ./...
 
 # Each fuzz target briefly, from its committed seed corpus.
+# The upload target stores through SQLite on every run: minimising a find is kept short.
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./transform/
 	$(GO) test -run='^$$' -fuzz='^FuzzSearchExpression$$' -fuzztime=$(FUZZTIME) ./store/
+	$(GO) test -run='^$$' -fuzz='^FuzzDeliveryPath$$' -fuzztime=$(FUZZTIME) ./httpapi/
+	$(GO) test -run='^$$' -fuzz='^FuzzUploadSignature$$' -fuzztime=$(FUZZTIME) ./httpapi/
+	$(GO) test -run='^$$' -fuzz='^FuzzUploadRequest$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s ./httpapi/
 
 compat: build
 	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh

@@ -7,6 +7,7 @@ require (
 	github.com/h2non/bimg v1.1.9
 	github.com/labstack/echo/v4 v4.13.3
 	golang.org/x/sync v0.10.0
+	golang.org/x/text v0.21.0
 	modernc.org/sqlite v1.34.5
 )
 
@@ -27,7 +28,6 @@ require (
 	golang.org/x/crypto v0.31.0 // indirect
 	golang.org/x/net v0.33.0 // indirect
 	golang.org/x/sys v0.28.0 // indirect
-	golang.org/x/text v0.21.0 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	modernc.org/libc v1.55.3 // indirect
 	modernc.org/mathutil v1.6.0 // indirect

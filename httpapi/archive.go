@@ -280,7 +280,7 @@ func (s *Server) download(c echo.Context) error {
 		if rt != "raw" && format != "" {
 			name += "." + format
 		}
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(name)+`"`)
+		c.Response().Header().Set("Content-Disposition", attachmentHeader(name))
 	}
 	if format == a.Format || rt == "raw" {
 		return s.serveOriginal(c, a, deliveryPath{}, typ)
@@ -404,7 +404,7 @@ func (s *Server) streamArchive(c echo.Context, spec archiveSpec, assets []store.
 	name = name[strings.LastIndexByte(name, '/')+1:]
 	h := c.Response().Header()
 	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="`+safeFilename(name)+`.zip"`)
+	h.Set("Content-Disposition", attachmentHeader(name+".zip"))
 	h.Set("Cache-Control", "private, no-store")
 	c.Response().WriteHeader(http.StatusOK)
 	if _, err := s.writeZip(c.Response(), spec, assets); err != nil {

@@ -257,9 +257,8 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 	h.Set("ETag", `"`+derived.ETag+`"`)
 	h.Set("Cache-Control", cacheControl(d.version, typ))
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("X-Content-Type-Options", "nosniff")
 	if name, ok := attachmentName(requested, v.asset.PublicID); ok {
-		h.Set("Content-Disposition", `attachment; filename="`+name+"."+derived.Format+`"`)
+		h.Set("Content-Disposition", attachmentHeader(name+"."+derived.Format))
 	}
 	if body != nil {
 		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
@@ -307,20 +306,10 @@ func attachmentName(c transform.Chain, publicID string) (string, bool) {
 			if name == "" {
 				name = publicID[strings.LastIndexByte(publicID, '/')+1:]
 			}
-			return safeFilename(name), true
+			return name, true
 		}
 	}
 	return "", false
-}
-
-// safeFilename keeps a Content-Disposition file name to characters that cannot break the header.
-func safeFilename(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == ';' || r == '/' {
-			return '_'
-		}
-		return r
-	}, name)
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -407,7 +396,9 @@ func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, ty
 	h.Set("ETag", `"`+a.ETag+`"`)
 	h.Set("Cache-Control", cacheControl(d.version, typ))
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("X-Content-Type-Options", "nosniff")
+	if a.ResourceType == "raw" && activeRawFormats[format] && h.Get("Content-Disposition") == "" {
+		h.Set("Content-Disposition", attachmentHeader(a.PublicID[strings.LastIndexByte(a.PublicID, '/')+1:]))
+	}
 	http.ServeContent(c.Response(), c.Request(), "", a.UpdatedAt, f)
 	return nil
 }

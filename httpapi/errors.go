@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"cloudlet/store"
 )
 
 // apiError is an error whose message Cloudinary's clients may read: it carries the HTTP status
@@ -30,6 +32,20 @@ func badRequest(format string, args ...any) *apiError {
 // missingParam is Cloudinary's error for a required parameter that was not sent.
 func missingParam(name string) *apiError {
 	return badRequest("Missing required parameter - %s", name)
+}
+
+// storageError is the answer to a storage condition (store.StorageCondition): 503, since the
+// request may succeed unchanged once the condition clears; nil for any other error.
+func storageError(condition error) *apiError {
+	switch condition {
+	case store.ErrStorageFull:
+		return errorf(http.StatusServiceUnavailable, "Storage is full, retry later")
+	case store.ErrStorageReadOnly:
+		return errorf(http.StatusServiceUnavailable, "Storage is read-only, retry later")
+	case store.ErrDatabaseBusy:
+		return errorf(http.StatusServiceUnavailable, "Database is busy, retry later")
+	}
+	return nil
 }
 
 type errorBody struct {
@@ -55,7 +71,12 @@ func handleError(err error, c echo.Context) {
 		}
 	default:
 		slog.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-		ae = &apiError{Status: http.StatusInternalServerError, Message: "Internal error"}
+		ae = storageError(store.StorageCondition(err))
+		if ae == nil {
+			ae = &apiError{Status: http.StatusInternalServerError, Message: "Internal error"}
+		} else {
+			c.Response().Header().Set("Retry-After", "5")
+		}
 	}
 	h := c.Response().Header()
 	if !strings.HasPrefix(c.Request().URL.Path, "/v1_1/") {

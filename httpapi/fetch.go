@@ -28,9 +28,18 @@ type remoteFetcher struct {
 const maxRedirects = 5
 
 func newRemoteFetcher(allowPrivate bool, timeout time.Duration, maxBytes int64) *remoteFetcher {
+	if allowPrivate {
+		return newGuardedFetcher(nil, timeout, maxBytes)
+	}
+	return newGuardedFetcher(isPublic, timeout, maxBytes)
+}
+
+// newGuardedFetcher builds a fetcher that dials only the addresses allowed says yes to (every
+// address when allowed is nil).
+func newGuardedFetcher(allowed func(netip.Addr) bool, timeout time.Duration, maxBytes int64) *remoteFetcher {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !allowPrivate {
-		dialer.Control = refuseNonPublic
+	if allowed != nil {
+		dialer.Control = addressGuard(allowed)
 	}
 	transport := &http.Transport{
 		Proxy:                 nil, // a proxy would hide the real destination from the address check
@@ -58,16 +67,23 @@ func newRemoteFetcher(allowPrivate bool, timeout time.Duration, maxBytes int64) 
 // errAddressNotAllowed marks a connection refused by the address guard.
 var errAddressNotAllowed = errors.New("address not allowed")
 
-func refuseNonPublic(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", errAddressNotAllowed, address)
+// addressGuard is a dialer Control that refuses every address allowed says no to. It runs on
+// the resolved address of each connection, redirects included.
+func addressGuard(allowed func(netip.Addr) bool) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("%w: %s", errAddressNotAllowed, address)
+		}
+		if !allowed(ap.Addr()) {
+			return fmt.Errorf("%w: %s", errAddressNotAllowed, ap.Addr())
+		}
+		return nil
 	}
-	if !isPublic(ap.Addr()) {
-		return fmt.Errorf("%w: %s", errAddressNotAllowed, ap.Addr())
-	}
-	return nil
 }
+
+// refuseNonPublic is the default guard: public addresses only.
+var refuseNonPublic = addressGuard(isPublic)
 
 // sharedAddressSpace is RFC 6598's carrier-grade NAT range, private in practice.
 var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
@@ -109,7 +125,10 @@ func (f *remoteFetcher) fetch(ctx context.Context, rawURL string, dst *os.File) 
 	if resp.ContentLength > f.maxBytes {
 		return "", fileTooLarge(resp.ContentLength, f.maxBytes)
 	}
-	n, err := io.Copy(dst, io.LimitReader(resp.Body, f.maxBytes+1))
+	n, err := io.Copy(diskWriter{dst}, io.LimitReader(resp.Body, f.maxBytes+1))
+	if failure := localWriteFailure(err); failure != nil {
+		return "", failure
+	}
 	if err != nil {
 		return "", badRequest("Error in loading %s - %v", rawURL, err)
 	}

@@ -46,7 +46,13 @@ func defaultTestConfig() Config {
 
 func newTestServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir())
+	return newTestServerAt(t, cfg, t.TempDir())
+}
+
+// newTestServerAt is newTestServer over the data directory dir.
+func newTestServerAt(t *testing.T, cfg Config, dir string) *testServer {
+	t.Helper()
+	st, err := store.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,6 +139,8 @@ func jsonScalar(v any) string {
 	}
 }
 
+// readMultipart reads the parts in order. A refused part is left unread, never drained (as
+// Part.Close would), so an oversized body stops being read as soon as it is refused.
 func (p *requestParams) readMultipart(mr *multipart.Reader, lim paramLimits) error {
 	form := url.Values{}
 	for {
@@ -155,23 +159,24 @@ func (p *requestParams) readMultipart(mr *multipart.Reader, lim paramLimits) err
 		switch {
 		case name == "":
 		case part.FileName() != "" && name == "file":
-			if err := p.spool(part, lim); err != nil {
-				part.Close()
+			if err := p.spool(part, part.FileName(), lim); err != nil {
 				return err
 			}
 		default:
-			limit := int64(maxFieldBytes)
-			if name == "file" {
-				limit = lim.maxFileBytes*4/3 + 1024
+			value := bufio.NewReader(part)
+			if head, _ := value.Peek(len("data:")); name == "file" && string(head) == "data:" && lim.createTemp != nil {
+				// A data URI is decoded to disk as it arrives, like a file part.
+				if err := p.spoolDataURI(value, lim); err != nil {
+					return err
+				}
+				break
 			}
 			var buf bytes.Buffer
-			n, err := io.Copy(&buf, io.LimitReader(part, limit+1))
+			n, err := io.Copy(&buf, io.LimitReader(value, maxFieldBytes+1))
 			if err != nil {
-				part.Close()
 				return badRequest("Invalid multipart body: %v", err)
 			}
-			if n > limit {
-				part.Close()
+			if n > maxFieldBytes {
 				return badRequest("Parameter %s is too long", name)
 			}
 			form.Add(name, buf.String())
@@ -184,8 +189,17 @@ func (p *requestParams) readMultipart(mr *multipart.Reader, lim paramLimits) err
 	return nil
 }
 
-// spool writes a file part to a temp file, refusing it once it passes the size limit.
-func (p *requestParams) spool(part *multipart.Part, lim paramLimits) error {
+// spoolDataURI decodes a data URI field into a temp file, as spool does with a file part.
+func (p *requestParams) spoolDataURI(uri *bufio.Reader, lim paramLimits) error {
+	data, err := dataURIContent(uri)
+	if err != nil {
+		return err
+	}
+	return p.spool(data, "", lim)
+}
+
+// spool writes a file to a temp file as it arrives, refusing it once it passes the size limit.
+func (p *requestParams) spool(file io.Reader, filename string, lim paramLimits) error {
 	if p.file != nil {
 		return badRequest("Only one file may be uploaded per request")
 	}
@@ -196,13 +210,20 @@ func (p *requestParams) spool(part *multipart.Part, lim paramLimits) error {
 	if err != nil {
 		return err
 	}
-	p.file = &spooledFile{path: f.Name(), filename: part.FileName()}
-	n, err := io.Copy(f, io.LimitReader(part, lim.maxFileBytes+1))
+	p.file = &spooledFile{path: f.Name(), filename: filename}
+	n, err := io.Copy(diskWriter{f}, io.LimitReader(file, lim.maxFileBytes+1))
 	closeErr := f.Close()
+	if failure := localWriteFailure(err); failure != nil {
+		return failure
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		var badBase64 base64.CorruptInputError
+		switch {
+		case errors.As(err, &tooBig):
 			return err
+		case errors.As(err, &badBase64):
+			return badRequest("Invalid data URI - %v", err)
 		}
 		return badRequest("Invalid multipart body: %v", err)
 	}

@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"net/url"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 const maxPublicIDBytes = 255
@@ -37,13 +40,32 @@ func checkSlashedName(name, id string) error {
 		if r == '\\' {
 			return badRequest("Invalid %s - it may not contain backslashes", name)
 		}
+		if isBidiControl(r) {
+			return badRequest("Invalid %s - it may not contain bidirectional text controls", name)
+		}
 	}
 	for _, seg := range strings.Split(id, "/") {
-		if seg == ".." || seg == "." {
+		if isDotSegment(seg) {
 			return badRequest("Invalid %s - it may not contain . or .. segments", name)
 		}
 	}
 	return nil
+}
+
+// isDotSegment says whether a path segment means "here" or "up" to something downstream: as
+// written, once percent-decoded (%2e%2e), or once Unicode-compatibility-normalised (fullwidth
+// "．．", the one-dot leader "․", the two-dot leader "‥").
+func isDotSegment(seg string) bool {
+	forms := []string{seg, norm.NFKC.String(seg)}
+	if decoded, err := url.PathUnescape(seg); err == nil {
+		forms = append(forms, decoded, norm.NFKC.String(decoded))
+	}
+	for _, f := range forms {
+		if f == "." || f == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // randomID returns n random lowercase alphanumerics, the shape of Cloudinary's generated ids.

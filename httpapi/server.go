@@ -63,7 +63,7 @@ func New(cfg Config, st *store.Store) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError
-	e.Use(logRequests)
+	e.Use(logRequests, securityHeaders)
 
 	e.Pre(decodeAPIPath)
 	api := e.Group("/v1_1/:cloud")

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"cloudlet/store"
 	"cloudlet/transform"
 )
 
@@ -170,14 +169,7 @@ func TestTransformQueueFullIs503(t *testing.T) {
 
 func TestStrictSignedNamedAndEager(t *testing.T) {
 	ts := newTestServer(t, defaultTestConfig())
-	ctx := context.Background()
-	cloud, _ := ts.store.CloudByName(ctx, testCloud)
-	cloud.StrictTransformations = true
-	if _, err := ts.store.PutCloud(ctx, cloud); err != nil {
-		t.Fatal(err)
-	}
-	ts.store.PutNamedTransformation(ctx, cloud.ID, store.NamedTransformation{Name: "thumb", Definition: "c_fill,h_40,w_40", AllowedForStrict: true})
-	ts.store.PutNamedTransformation(ctx, cloud.ID, store.NamedTransformation{Name: "wide", Definition: "c_scale,w_90"})
+	strictWithNamed(t, ts)
 
 	// Eager variants are generated at upload and exist for strict delivery.
 	up := ts.upload("image", url.Values{"public_id": {"pic"}, "eager": {"c_fill,h_30,w_30|w_20/png"}}, "p.jpg", testdata(t, "photo.jpg"))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -122,12 +123,14 @@ func (s *Server) tempSource(write func(*os.File) (string, error)) (uploadSource,
 
 // writeDataURI decodes `data:[<mime>][;k=v]*;base64,<data>` into w.
 func writeDataURI(w io.Writer, uri string, maxBytes int64) error {
-	comma := strings.IndexByte(uri, ',')
-	if comma < 0 || !strings.HasSuffix(uri[:comma], ";base64") {
-		return badRequest("Invalid data URI - only base64 data URIs are supported")
+	data, err := dataURIContent(bufio.NewReader(strings.NewReader(uri)))
+	if err != nil {
+		return err
 	}
-	dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(strings.NewReplacer("\n", "", "\r", "").Replace(uri[comma+1:])))
-	n, err := io.Copy(w, io.LimitReader(dec, maxBytes+1))
+	n, err := io.Copy(diskWriter{w}, io.LimitReader(data, maxBytes+1))
+	if failure := localWriteFailure(err); failure != nil {
+		return failure
+	}
 	if err != nil {
 		return badRequest("Invalid data URI - %v", err)
 	}
@@ -135,6 +138,30 @@ func writeDataURI(w io.Writer, uri string, maxBytes int64) error {
 		return fileTooLarge(0, maxBytes)
 	}
 	return nil
+}
+
+// maxDataURIHeader bounds what may come before a data URI's comma (the media type and its
+// parameters).
+const maxDataURIHeader = 1024
+
+// dataURIContent reads a base64 data URI's header up to its comma and returns the decoded
+// content that follows, read as it is consumed. (The base64 decoder skips line breaks.)
+func dataURIContent(uri *bufio.Reader) (io.Reader, error) {
+	var header []byte
+	for {
+		b, err := uri.ReadByte()
+		if err != nil || len(header) > maxDataURIHeader {
+			return nil, badRequest("Invalid data URI - only base64 data URIs are supported")
+		}
+		if b == ',' {
+			break
+		}
+		header = append(header, b)
+	}
+	if !strings.HasPrefix(string(header), "data:") || !strings.HasSuffix(string(header), ";base64") {
+		return nil, badRequest("Invalid data URI - only base64 data URIs are supported")
+	}
+	return base64.NewDecoder(base64.StdEncoding, uri), nil
 }
 
 // upload is POST /v1_1/:cloud/:resource_type/upload.
