@@ -76,10 +76,18 @@ func TestActiveContentIsInert(t *testing.T) {
 	}
 }
 
-// Remote uploads never reach loopback, private, link-local or metadata addresses, however
-// they are written.
+// Remote uploads and the fetch delivery type never reach loopback, private, link-local or
+// metadata addresses, however they are written.
 func TestRemoteUploadPrivateTargets(t *testing.T) {
-	ts := newTestServer(t, defaultTestConfig())
+	cfg := defaultTestConfig()
+	for _, prefix := range []string{"http://", "https://"} {
+		fetchAll, err := ParseRemoteType("fetch=" + prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.RemoteTypes = append(cfg.RemoteTypes, fetchAll)
+	}
+	ts := newTestServer(t, cfg)
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(ts.srv.URL, "http://"))
 	for _, u := range []string{
 		"http://[::1]:" + port + "/x.png",
@@ -99,8 +107,15 @@ func TestRemoteUploadPrivateTargets(t *testing.T) {
 		if r.status != http.StatusBadRequest || !strings.Contains(errMessage(r), "Remote address not allowed") {
 			t.Errorf("%s: %d %s", u, r.status, r.body)
 		}
+		fetched := ts.get("/demo/image/fetch/"+u, nil)
+		if fetched.status != http.StatusBadRequest || !strings.Contains(fetched.header.Get("X-Cld-Error"), "Remote address not allowed") {
+			t.Errorf("fetch type %s: %d %s %q", u, fetched.status, fetched.body, fetched.header.Get("X-Cld-Error"))
+		}
 	}
 	assertNothingStored(t, ts)
+	if r := ts.admin(http.MethodGet, "/resources/image/fetch"); len(r.json["resources"].([]any)) != 0 {
+		t.Fatalf("a refused fetch was stored: %s", r.body)
+	}
 }
 
 // Every hop of a redirect is checked: here the test's own origin (127.0.0.1) counts as public,
