@@ -1,0 +1,76 @@
+package main
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/h2non/bimg"
+)
+
+// engineResult is the image engine's own speed: bimg in this process, no HTTP, no disk.
+type engineResult struct {
+	Concurrency int     `json:"concurrency"`
+	Ops         int64   `json:"ops"`
+	OpsPerSec   float64 `json:"ops_per_sec"`
+	P50MS       float64 `json:"p50_ms"`
+	P99MS       float64 `json:"p99_ms"`
+}
+
+// fitOptions is the benchmark transformation, w_300,c_fit at q80, as one bimg call: what
+// cloudlet's executor does for it.
+var fitOptions = bimg.Options{Width: 300, Quality: 80, StripMetadata: true}
+
+// runEngine resizes src with fitOptions from concurrency goroutines for about d.
+func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, error) {
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		firstErr  error
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if _, err := bimg.Resize(src, fitOptions); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return engineResult{}, firstErr
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	return engineResult{
+		Concurrency: concurrency,
+		Ops:         int64(len(latencies)),
+		OpsPerSec:   float64(len(latencies)) / elapsed.Seconds(),
+		P50MS:       percentileMS(latencies, 50),
+		P99MS:       percentileMS(latencies, 99),
+	}, nil
+}
+
+// percentileMS is the p-th percentile of sorted durations, in milliseconds.
+func percentileMS(sorted []time.Duration, p int) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := min(len(sorted)-1, len(sorted)*p/100)
+	return float64(sorted[i].Microseconds()) / 1000
+}
