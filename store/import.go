@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +23,8 @@ func (s *Store) ImportAssets(ctx context.Context, assets []Asset, src string) er
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("import source: %w", err)
 	}
+	links := linkSource{path: src}
+	defer links.close()
 	for start := 0; start < len(assets); start += importBatch {
 		batch := assets[start:min(start+importBatch, len(assets))]
 		for i := range batch {
@@ -35,8 +39,8 @@ func (s *Store) ImportAssets(ctx context.Context, assets []Asset, src string) er
 			if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 				return fmt.Errorf("create blob dir: %w", err)
 			}
-			if err := os.Link(src, dst); err != nil {
-				return fmt.Errorf("link blob: %w", err)
+			if err := links.link(dst); err != nil {
+				return err
 			}
 		}
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -58,4 +62,43 @@ func (s *Store) ImportAssets(ctx context.Context, assets []Asset, src string) er
 		}
 	}
 	return nil
+}
+
+// linkSource makes hard links to one file. A filesystem caps the links one file may have
+// (65,000 on ext4), so past the cap it links to a fresh copy, which close removes.
+type linkSource struct {
+	path   string
+	copies []string
+}
+
+func (l *linkSource) link(dst string) error {
+	err := os.Link(l.path, dst)
+	if errors.Is(err, syscall.EMLINK) {
+		if err = l.copySource(); err == nil {
+			err = os.Link(l.path, dst)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("link blob: %w", err)
+	}
+	return nil
+}
+
+func (l *linkSource) copySource() error {
+	body, err := os.ReadFile(l.path)
+	if err != nil {
+		return err
+	}
+	cp := filepath.Join(filepath.Dir(l.path), fmt.Sprintf(".import-copy-%d-%s", len(l.copies), filepath.Base(l.path)))
+	if err := os.WriteFile(cp, body, 0o640); err != nil {
+		return err
+	}
+	l.path, l.copies = cp, append(l.copies, cp)
+	return nil
+}
+
+func (l *linkSource) close() {
+	for _, cp := range l.copies {
+		os.Remove(cp)
+	}
 }
