@@ -10,7 +10,6 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -114,6 +113,9 @@ func (d deliveryPath) signatureValid(secret string) bool {
 // deliver is GET/HEAD /:cloud/:resource_type/:type/<...>: an original, or a derived image
 // generated on first request and served from the derived store after.
 func (s *Server) deliver(c echo.Context) error {
+	if s.serveRemembered(c) {
+		return nil
+	}
 	rt, typ := c.Param("resource_type"), c.Param("type")
 	switch rt {
 	case "image", "video", "raw":
@@ -247,13 +249,7 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
 		return nil
 	}
-	f, err := os.Open(s.store.BlobPath(derived.Blob))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, f)
-	return nil
+	return s.serveStored(c, s.store.BlobPath(derived.Blob), derived.CreatedAt)
 }
 
 // allowedForStrict says whether a chain made only of named transformations that are all marked
@@ -320,18 +316,18 @@ func firstNonEmpty(vals ...string) string {
 func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string, d *deliveryPath, chain transform.Chain) (store.Asset, error) {
 	ctx := c.Request().Context()
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
-	a, err := s.store.Asset(ctx, key)
+	a, err := s.store.AssetUnlabelled(ctx, key)
 	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
 		whole := d.publicID + "." + d.ext
 		key.PublicID = whole
-		if a, err = s.store.Asset(ctx, key); err == nil {
+		if a, err = s.store.AssetUnlabelled(ctx, key); err == nil {
 			d.publicID, d.ext = whole, ""
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) && rt == "image" {
 		if def := defaultImage(chain); def != "" {
 			id := strings.TrimSuffix(def, "."+fileExt(def))
-			a, err = s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
+			a, err = s.store.AssetUnlabelled(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
 			if err == nil {
 				c.Response().Header().Set("X-Cld-Error", "Resource not found - "+d.publicID+", default image used")
 			}
@@ -357,11 +353,6 @@ func defaultImage(c transform.Chain) string {
 // Cache-Control, with Range and conditional requests handled by http.ServeContent (sendfile for
 // the body).
 func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, typ string) error {
-	f, err := os.Open(s.store.BlobPath(a.Blob))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	h := c.Response().Header()
 	format := a.Format
 	if a.ResourceType == "raw" {
@@ -372,8 +363,7 @@ func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, ty
 	h.Set("Cache-Control", cacheControl(d.version, typ))
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(c.Response(), c.Request(), "", a.UpdatedAt, f)
-	return nil
+	return s.serveStored(c, s.store.BlobPath(a.Blob), a.UpdatedAt)
 }
 
 // cacheControl follows Cloudinary: a versioned URL never changes (immutable), an unversioned one

@@ -41,6 +41,7 @@ type Server struct {
 	generating  singleflight.Group // one generation per derived id at a time
 	generations atomic.Int64       // derived images generated, for tests and logs
 	usage       usageMeter         // delivery counts not yet written to the store (usage.go)
+	deliveries  deliveryCache      // what repeat delivery URLs are answered with (delivery_cache.go)
 }
 
 // New builds the server and its routes.
