@@ -3,6 +3,7 @@ package main
 import (
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/h2non/bimg"
@@ -15,6 +16,7 @@ type engineResult struct {
 	OpsPerSec   float64 `json:"ops_per_sec"`
 	P50MS       float64 `json:"p50_ms"`
 	P99MS       float64 `json:"p99_ms"`
+	CPUMSPerOp  float64 `json:"cpu_ms_per_op"` // CPU time per resize, all threads
 }
 
 // fitOptions is the benchmark transformation, w_300,c_fit at q80, as one bimg call: what
@@ -29,7 +31,7 @@ func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, erro
 		firstErr  error
 		wg        sync.WaitGroup
 	)
-	start := time.Now()
+	start, cpuStart := time.Now(), selfCPUTime()
 	deadline := start.Add(d)
 	for range concurrency {
 		wg.Add(1)
@@ -52,7 +54,7 @@ func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, erro
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), selfCPUTime()-cpuStart
 	if firstErr != nil {
 		return engineResult{}, firstErr
 	}
@@ -63,6 +65,7 @@ func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, erro
 		OpsPerSec:   float64(len(latencies)) / elapsed.Seconds(),
 		P50MS:       percentileMS(latencies, 50),
 		P99MS:       percentileMS(latencies, 99),
+		CPUMSPerOp:  float64(cpu.Microseconds()) / 1000 / float64(max(1, len(latencies))),
 	}, nil
 }
 
@@ -73,4 +76,13 @@ func percentileMS(sorted []time.Duration, p int) float64 {
 	}
 	i := min(len(sorted)-1, len(sorted)*p/100)
 	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// selfCPUTime is the CPU time this process has used so far (user and system).
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -98,7 +98,7 @@ func (b *bench) firstTime(res *results) error {
 		dst                *loadResult
 	}{{1, 0, firstC8, &res.FirstTime.C1}, {8, firstC8, warmIndex, &res.FirstTime.C8}} {
 		step(fmt.Sprintf("first-time transforms, %d connection(s)", p.conns))
-		r, err := runWrk(b.work, load{method: "GET", url: b.cloudlet.url + path, first: p.first,
+		r, err := runWrkOn(b.cloudlet, b.work, load{method: "GET", url: b.cloudlet.url + path, first: p.first,
 			connections: p.conns, duration: b.cfg.duration})
 		if err != nil {
 			return err
@@ -155,11 +155,12 @@ func (b *bench) cached(res *results) error {
 	defer ngx.stop()
 	for _, p := range []struct {
 		name, url string
+		server    *process
 		dst       *loadResult
 	}{
-		{"cloudlet", derivedURL, &res.Cached.Cloudlet},
-		{"Go http.FileServer", fs.url + "/derived.jpg", &res.Cached.GoFileServer},
-		{"nginx", ngx.url + "/derived.jpg", &res.Cached.Nginx},
+		{"cloudlet", derivedURL, b.cloudlet, &res.Cached.Cloudlet},
+		{"Go http.FileServer", fs.url + "/derived.jpg", fs, &res.Cached.GoFileServer},
+		{"nginx", ngx.url + "/derived.jpg", nil, &res.Cached.Nginx}, // its workers are other processes
 	} {
 		got, err := getBody(p.url)
 		if err != nil {
@@ -169,7 +170,13 @@ func (b *bench) cached(res *results) error {
 			return fmt.Errorf("%s serves other bytes than cloudlet's derived file", p.name)
 		}
 		step("cached delivery, 8 connections: " + p.name)
-		if *p.dst, err = runWrk(b.work, load{method: "GET", url: p.url, connections: 8, duration: b.cfg.duration}); err != nil {
+		l := load{method: "GET", url: p.url, connections: 8, duration: b.cfg.duration}
+		if p.server != nil {
+			*p.dst, err = runWrkOn(p.server, b.work, l)
+		} else {
+			*p.dst, err = runWrk(b.work, l)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -209,7 +216,7 @@ func (b *bench) upload(res *results) error {
 	}
 	step("uploads, 4 connections")
 	res.Upload.Bytes = len(img)
-	res.Upload.Load, err = runWrk(b.work, load{method: "POST", url: url, connections: 4, duration: b.cfg.duration,
+	res.Upload.Load, err = runWrkOn(b.cloudlet, b.work, load{method: "POST", url: url, connections: 4, duration: b.cfg.duration,
 		bodyFile: bodyFile, contentType: mw.FormDataContentType()})
 	return err
 }
@@ -259,7 +266,7 @@ func (b *bench) admin(res *results) error {
 		{"Admin API by tag", api + "/image/tags/" + searchTag + "?max_results=10", &res.Admin.Tag},
 	} {
 		step(p.name + ", 1 connection")
-		r, err := runWrk(b.work, load{method: "GET", url: p.url, connections: 1, duration: b.cfg.duration, headers: auth})
+		r, err := runWrkOn(b.cloudlet, b.work, load{method: "GET", url: p.url, connections: 1, duration: b.cfg.duration, headers: auth})
 		if err != nil {
 			return err
 		}
@@ -283,7 +290,7 @@ func (b *bench) admin(res *results) error {
 		return nil
 	}
 	step("Search API by tag, 1 connection")
-	r, err := runWrk(b.work, load{method: "POST", url: api + "/search", connections: 1, duration: b.cfg.duration,
+	r, err := runWrkOn(b.cloudlet, b.work, load{method: "POST", url: api + "/search", connections: 1, duration: b.cfg.duration,
 		headers: auth, bodyFile: searchBody, contentType: "application/json"})
 	if err != nil {
 		return err

@@ -38,11 +38,33 @@ type loadResult struct {
 	P99US        int64   `json:"p99_us"`
 	MaxUS        int64   `json:"max_us"`
 	RPS          float64 `json:"rps"`
+	// CPUMSPerRequest is the server's CPU time per request (all its threads, not wrk's), when the
+	// harness started the server: a figure other load on the machine barely moves.
+	CPUMSPerRequest float64 `json:"cpu_ms_per_request,omitempty"`
 }
 
 // P50 and P99 are the latency percentiles in milliseconds.
 func (r loadResult) P50() float64 { return float64(r.P50US) / 1000 }
 func (r loadResult) P99() float64 { return float64(r.P99US) / 1000 }
+
+// runWrkOn runs the load against server, a process of the harness, and adds its CPU time per
+// request to the result.
+func runWrkOn(server *process, work string, l load) (loadResult, error) {
+	before, err := server.cpuTime()
+	if err != nil {
+		return loadResult{}, err
+	}
+	r, err := runWrk(work, l)
+	if err != nil {
+		return r, err
+	}
+	after, err := server.cpuTime()
+	if err != nil {
+		return r, err
+	}
+	r.CPUMSPerRequest = float64((after - before).Microseconds()) / 1000 / float64(r.Requests)
+	return r, nil
+}
 
 // runWrk runs wrk with the benchmark's script and reads its JSON line. Any error status or
 // socket error fails the measurement: a fast wrong answer is no result.
