@@ -57,14 +57,17 @@ const deliveryGenKey = "cloudlet.deliveryGen"
 // there; it says whether it answered.
 func (s *Server) serveRemembered(c echo.Context) bool {
 	gen := s.store.Generation()
-	c.Set(deliveryGenKey, gen)
 	a := s.deliveries.get(c.Request().URL.EscapedPath(), gen)
-	if a == nil {
-		return false
+	var f *os.File
+	if a != nil {
+		var err error
+		if f, err = os.Open(a.path); err != nil {
+			a = nil // removed since: the full path finds out what is there now
+		}
 	}
-	f, err := os.Open(a.path)
-	if err != nil {
-		return false // removed since: the full path finds out what is there now
+	if a == nil {
+		c.Set(deliveryGenKey, gen) // for serveStored to remember the answer
+		return false
 	}
 	defer f.Close()
 	h := c.Response().Header()
