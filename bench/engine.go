@@ -23,8 +23,12 @@ type engineResult struct {
 // cloudlet's executor does for it.
 var fitOptions = bimg.Options{Width: 300, Quality: 80, StripMetadata: true}
 
-// runEngine resizes src with fitOptions from concurrency goroutines for about d.
+// runEngine resizes src with fitOptions from concurrency goroutines for about d. The libvips
+// operation cache is off, as in cloudlet (whose first-time transforms never repeat an input):
+// the engine gets no help from resizing the same bytes again and again.
 func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, error) {
+	bimg.VipsCacheSetMax(0)
+	bimg.VipsCacheSetMaxMem(0)
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
