@@ -285,9 +285,13 @@ func (b *bench) admin(res *results) error {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		step("Search API: not in this build (404)")
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		step(fmt.Sprintf("Search API: not in this build (%d)", resp.StatusCode))
 		return nil
+	default:
+		return fmt.Errorf("Search API: %s", resp.Status)
 	}
 	step("Search API by tag, 1 connection")
 	r, err := runWrkOn(b.cloudlet, b.work, load{method: "POST", url: api + "/search", connections: 1, duration: b.cfg.duration,
