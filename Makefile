@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # libvips prints decoder warnings for the corrupt images the tests feed it on purpose.
 export VIPS_WARNING := 0
 
-.PHONY: all deps build run test unit fuzz compat clean
+.PHONY: all deps build run test unit fuzz compat bench bench-deps clean
 
 all: build
 
@@ -42,6 +42,18 @@ fuzz:
 
 compat: build
 	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh
+
+# The benchmark (not part of test): wrk drives cloudlet, Go's file server and nginx on loopback;
+# prints a table with PASS/FAIL per target and writes bench/results.json. A few minutes.
+bench: build bench-deps
+	$(GO) run ./bench -cloudlet $(BIN) -out bench/results.json $(BENCHFLAGS)
+
+bench-deps:
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		echo "installing wrk, nginx"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk nginx >/dev/null; \
+	fi
 
 clean:
 	rm -rf bin

@@ -10,7 +10,6 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -121,6 +120,9 @@ func (d deliveryPath) signatureValid(secret string) bool {
 // deliver is GET/HEAD /:cloud/:resource_type/:type/<...>: an original, or a derived image
 // generated on first request and served from the derived store after.
 func (s *Server) deliver(c echo.Context) error {
+	if s.serveRemembered(c) {
+		return nil
+	}
 	rt, typ := c.Param("resource_type"), c.Param("type")
 	switch rt {
 	case "image", "video", "raw":
@@ -264,13 +266,7 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
 		return nil
 	}
-	f, err := os.Open(s.store.BlobPath(derived.Blob))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, f)
-	return nil
+	return s.serveStored(c, s.store.BlobPath(derived.Blob), derived.CreatedAt)
 }
 
 // allowedForStrict says whether a chain made only of named transformations that are all marked
@@ -335,7 +331,7 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 	if isNotFound(err) && rt == "image" {
 		if def := defaultImage(chain); def != "" {
 			id := strings.TrimSuffix(def, "."+fileExt(def))
-			a, err = s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
+			a, err = s.store.AssetUnlabelled(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
 			if err == nil {
 				c.Response().Header().Set("X-Cld-Error", "Resource not found - "+d.publicID+", default image used")
 			}
@@ -351,11 +347,11 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 // extension when the id itself contains a dot.
 func (s *Server) storedAsset(ctx context.Context, cloud store.Cloud, rt, typ string, d *deliveryPath) (store.Asset, error) {
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
-	a, err := s.store.Asset(ctx, key)
+	a, err := s.store.AssetUnlabelled(ctx, key)
 	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
 		whole := d.publicID + "." + d.ext
 		key.PublicID = whole
-		if a, err = s.store.Asset(ctx, key); err == nil {
+		if a, err = s.store.AssetUnlabelled(ctx, key); err == nil {
 			d.publicID, d.ext = whole, ""
 		}
 	}
@@ -382,11 +378,6 @@ func defaultImage(c transform.Chain) string {
 // Cache-Control, with Range and conditional requests handled by http.ServeContent (sendfile for
 // the body).
 func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, typ string) error {
-	f, err := os.Open(s.store.BlobPath(a.Blob))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	h := c.Response().Header()
 	format := a.Format
 	if a.ResourceType == "raw" {
@@ -399,8 +390,7 @@ func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, ty
 	if a.ResourceType == "raw" && activeRawFormats[format] && h.Get("Content-Disposition") == "" {
 		h.Set("Content-Disposition", attachmentHeader(a.PublicID[strings.LastIndexByte(a.PublicID, '/')+1:]))
 	}
-	http.ServeContent(c.Response(), c.Request(), "", a.UpdatedAt, f)
-	return nil
+	return s.serveStored(c, s.store.BlobPath(a.Blob), a.UpdatedAt)
 }
 
 // cacheControl follows Cloudinary: a versioned URL never changes (immutable), an unversioned one

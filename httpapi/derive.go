@@ -38,14 +38,13 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 		body []byte // set when the variant could not be stored (its asset changed meanwhile)
 	}
 	res, err, _ := s.generating.Do(id, func() (any, error) {
-		release, err := s.transforms.acquire(ctx)
+		out, err := s.render(ctx, cloud, v)
 		if err != nil {
 			return nil, err
 		}
-		defer release()
-		genCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
+		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
 		defer cancel()
-		d, body, err := s.generate(genCtx, cloud, v)
+		d, body, err := s.storeDerived(storeCtx, cloud, v, out)
 		return made{d, body}, err
 	})
 	if err != nil {
@@ -55,23 +54,37 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 	return m.d, m.body, nil
 }
 
-// generate runs the transformation over the asset's original and stores the result.
-func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
+// render runs the transformation over the asset's original in a generation slot, within the
+// time limit (which starts once a slot is had). Storing the result is left to the caller, out
+// of the slot: it waits on the disk, and the slot is for work on the CPU.
+func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (transform.Output, error) {
+	release, err := s.transforms.acquire(ctx)
+	if err != nil {
+		return transform.Output{}, err
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
+	defer cancel()
 	s.generations.Add(1)
 	src, err := os.ReadFile(s.store.BlobPath(v.asset.Blob))
 	if err != nil {
-		return store.Derived{}, nil, fmt.Errorf("read original: %w", err)
+		return transform.Output{}, fmt.Errorf("read original: %w", err)
 	}
 	out, err := transform.Execute(ctx, transform.Source{Bytes: src}, v.chain, v.format,
 		s.layerLoader(ctx, cloud), transform.Limits{MaxOutputPixels: s.cfg.MaxOutputPixels})
 	switch {
 	case errors.Is(err, transform.ErrInvalid), errors.Is(err, transform.ErrLayerNotFound):
-		return store.Derived{}, nil, badRequest("%v", err)
+		return transform.Output{}, badRequest("%v", err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return store.Derived{}, nil, errorf(504, "Transformation took too long")
+		return transform.Output{}, errorf(504, "Transformation took too long")
 	case err != nil:
-		return store.Derived{}, nil, fmt.Errorf("transform %s: %w", v.key, err)
+		return transform.Output{}, fmt.Errorf("transform %s: %w", v.key, err)
 	}
+	return out, nil
+}
+
+// storeDerived writes a rendered variant to the derived store and records it.
+func (s *Server) storeDerived(ctx context.Context, cloud store.Cloud, v variant, out transform.Output) (store.Derived, []byte, error) {
 	sum := md5.Sum(out.Bytes)
 	d := store.Derived{Transformation: v.key, Format: out.Format, Bytes: int64(len(out.Bytes)),
 		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:])}
@@ -105,7 +118,7 @@ func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (st
 // layerLoader reads l_/u_ images from the same cloud's image/upload assets.
 func (s *Server) layerLoader(ctx context.Context, cloud store.Cloud) transform.LayerLoader {
 	return func(publicID string) ([]byte, error) {
-		a, err := s.store.Asset(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: publicID})
+		a, err := s.store.AssetUnlabelled(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: publicID})
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("%w: %s", transform.ErrLayerNotFound, publicID)
 		}

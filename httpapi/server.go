@@ -42,6 +42,7 @@ type Server struct {
 	generating  singleflight.Group // one generation per derived id at a time
 	generations atomic.Int64       // derived images generated, for tests and logs
 	usage       usageMeter         // delivery counts not yet written to the store (usage.go)
+	deliveries  deliveryCache      // what repeat delivery URLs are answered with (delivery_cache.go)
 
 	remote         remoteOrigins      // configured remote delivery types (remote_types.go)
 	fetchingRemote singleflight.Group // one origin fetch per remote asset at a time

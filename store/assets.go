@@ -90,6 +90,15 @@ type querier interface {
 }
 
 func getAsset(ctx context.Context, q querier, k AssetKey) (Asset, error) {
+	a, err := getAssetRow(ctx, q, k)
+	if err != nil {
+		return Asset{}, err
+	}
+	return a, loadLabels(ctx, q, &a)
+}
+
+// getAssetRow reads the asset's row: everything but its tags and context.
+func getAssetRow(ctx context.Context, q querier, k AssetKey) (Asset, error) {
 	a, err := scanAsset(q.QueryRowContext(ctx, "SELECT "+assetColumns+` FROM assets
 		WHERE cloud_id = ? AND resource_type = ? AND type = ? AND public_id = ?`,
 		k.CloudID, k.ResourceType, k.Type, k.PublicID))
@@ -99,7 +108,7 @@ func getAsset(ctx context.Context, q querier, k AssetKey) (Asset, error) {
 	if err != nil {
 		return Asset{}, fmt.Errorf("read asset %s: %w", k.PublicID, err)
 	}
-	return a, loadLabels(ctx, q, &a)
+	return a, nil
 }
 
 // loadLabels fills the asset's tags and context.
@@ -140,6 +149,12 @@ func loadLabels(ctx context.Context, q querier, a *Asset) error {
 // Asset returns the asset with key k, or ErrNotFound.
 func (s *Store) Asset(ctx context.Context, k AssetKey) (Asset, error) {
 	return getAsset(ctx, s.reader, k)
+}
+
+// AssetUnlabelled returns the asset with key k without its tags and context (both nil), in one
+// query: what delivery needs. ErrNotFound when there is none.
+func (s *Store) AssetUnlabelled(ctx context.Context, k AssetKey) (Asset, error) {
+	return getAssetRow(ctx, s.reader, k)
 }
 
 // SaveAsset stores a new upload: the temp file src (from CreateTemp, closed) becomes the asset's

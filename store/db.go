@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -24,6 +25,10 @@ type Store struct {
 	writer *sql.DB // one connection: SQLite allows one writer at a time
 	reader *sql.DB // a pool for concurrent reads (WAL)
 	blobs  blobDir
+
+	// generation counts committed write transactions: a reader that remembers what it read
+	// may keep it while the number has not moved (see Generation).
+	generation atomic.Uint64
 
 	// afterBlobWrite, when set (tests only), runs after a blob is in place and before its row
 	// commits, so a test can inject the failure a crash would cause there.
@@ -51,7 +56,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
+	// Idle readers stay open (database/sql keeps 2 by default): under load, reopening one per
+	// query cost a connection set-up with its pragmas.
 	reader.SetMaxOpenConns(8)
+	reader.SetMaxIdleConns(8)
 	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}}
 	if err := s.blobs.init(); err != nil {
 		s.Close()
@@ -152,8 +160,14 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.generation.Add(1)
 	return nil
 }
+
+// Generation is a number that changes after every committed write to the catalogue. Something
+// read while it was g is still what the catalogue says as long as it is g; so the HTTP layer may
+// remember what a delivery URL resolved to without asking again.
+func (s *Store) Generation() uint64 { return s.generation.Load() }
 
 // placeholders returns "?,?,?" for n values.
 func placeholders(n int) string {

@@ -96,13 +96,22 @@ func vipsVerify(b []byte, pages int) error {
 
 // vipsSaveSupported reports whether this libvips can write files with suffix (".jpg").
 func vipsSaveSupported(suffix string) bool {
+	if known, ok := saveSupported.Load(suffix); ok {
+		return known.(bool)
+	}
 	if startVips() != nil {
 		return false
 	}
 	cs := C.CString(suffix)
 	defer C.free(unsafe.Pointer(cs))
-	return C.cl_save_supported(cs) != 0
+	supported := C.cl_save_supported(cs) != 0
+	saveSupported.Store(suffix, supported)
+	return supported
 }
+
+// saveSupported remembers vipsSaveSupported's answers: the savers of a running libvips never
+// change, and delivery asks on every request.
+var saveSupported sync.Map // suffix → bool
 
 // vipsConvert loads b (all pages when allPages, else the first, turned
 // upright), flattens alpha onto white when flatten, and saves it as suffix

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/h2non/bimg"
+)
+
+// engineResult is the image engine's own speed: bimg in this process, no HTTP, no disk.
+type engineResult struct {
+	Concurrency int     `json:"concurrency"`
+	Ops         int64   `json:"ops"`
+	OpsPerSec   float64 `json:"ops_per_sec"`
+	P50MS       float64 `json:"p50_ms"`
+	P99MS       float64 `json:"p99_ms"`
+	CPUMSPerOp  float64 `json:"cpu_ms_per_op"` // CPU time per resize, all threads
+}
+
+// fitOptions is the benchmark transformation, w_300,c_fit at q80, as one bimg call: what
+// cloudlet's executor does for it.
+var fitOptions = bimg.Options{Width: 300, Quality: 80, StripMetadata: true}
+
+// runEngine resizes src with fitOptions from concurrency goroutines for about d. The libvips
+// operation cache is off, as in cloudlet (whose first-time transforms never repeat an input):
+// the engine gets no help from resizing the same bytes again and again.
+func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, error) {
+	bimg.VipsCacheSetMax(0)
+	bimg.VipsCacheSetMaxMem(0)
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		firstErr  error
+		wg        sync.WaitGroup
+	)
+	start, cpuStart := time.Now(), selfCPUTime()
+	deadline := start.Add(d)
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if _, err := bimg.Resize(src, fitOptions); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), selfCPUTime()-cpuStart
+	if firstErr != nil {
+		return engineResult{}, firstErr
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	return engineResult{
+		Concurrency: concurrency,
+		Ops:         int64(len(latencies)),
+		OpsPerSec:   float64(len(latencies)) / elapsed.Seconds(),
+		P50MS:       percentileMS(latencies, 50),
+		P99MS:       percentileMS(latencies, 99),
+		CPUMSPerOp:  float64(cpu.Microseconds()) / 1000 / float64(max(1, len(latencies))),
+	}, nil
+}
+
+// percentileMS is the p-th percentile of sorted durations, in milliseconds.
+func percentileMS(sorted []time.Duration, p int) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := min(len(sorted)-1, len(sorted)*p/100)
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// selfCPUTime is the CPU time this process has used so far (user and system).
+func selfCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
