@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"cloudlet/store"
@@ -44,7 +43,7 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 		}
 		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
 		defer cancel()
-		d, body, err := s.storeDerived(storeCtx, cloud, v, out)
+		d, body, err := s.storeDerived(storeCtx, v, out)
 		return made{d, body}, err
 	})
 	if err != nil {
@@ -84,10 +83,10 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 }
 
 // storeDerived writes a rendered variant to the derived store and records it.
-func (s *Server) storeDerived(ctx context.Context, cloud store.Cloud, v variant, out transform.Output) (store.Derived, []byte, error) {
+func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Output) (store.Derived, []byte, error) {
 	sum := md5.Sum(out.Bytes)
 	d := store.Derived{Transformation: v.key, Format: out.Format, Bytes: int64(len(out.Bytes)),
-		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:])}
+		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:]), Requested: v.requested}
 	f, err := s.store.CreateTemp()
 	if err != nil {
 		return store.Derived{}, nil, err
@@ -105,12 +104,6 @@ func (s *Server) storeDerived(ctx context.Context, cloud store.Cloud, v variant,
 		// The asset changed while this ran: answer this request, keep nothing.
 		os.Remove(f.Name())
 		return d, out.Bytes, nil
-	}
-	if err == nil && v.requested != "" {
-		// Bookkeeping for the transformations listing: the file is served even when it fails.
-		if uerr := s.store.RecordTransformationUse(ctx, cloud.ID, v.requested); uerr != nil {
-			slog.Warn("record transformation use", "transformation", v.requested, "err", uerr)
-		}
 	}
 	return saved, nil, err
 }

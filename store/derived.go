@@ -21,6 +21,9 @@ type Derived struct {
 	Height         int
 	ETag           string
 	CreatedAt      time.Time
+	// Requested is the transformation as asked for (canonical, named references unexpanded);
+	// SaveDerived records its use for the transformations listing. Not stored with the row.
+	Requested string
 }
 
 // DerivedID is the stable id of an asset's variant: the same request finds the same file.
@@ -83,6 +86,11 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 			d.ID, a.rowID, d.Transformation, d.Format, d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix())
 		if err != nil {
 			return fmt.Errorf("insert derived: %w", err)
+		}
+		if d.Requested != "" {
+			if err := recordTransformationUse(ctx, tx, a.CloudID, d.Requested); err != nil {
+				return err
+			}
 		}
 		if s.afterBlobWrite != nil {
 			return s.afterBlobWrite()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -25,8 +26,10 @@ func TestTransformationUses(t *testing.T) {
 	if err := s.CreateNamedTransformation(ctx, c.ID, NamedTransformation{Name: "thumb", Definition: "c_fill,w_10"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, used := range []string{"t_thumb", "t_thumb", "e_sepia"} {
-		if err := s.RecordTransformationUse(ctx, c.ID, used); err != nil {
+	a := saveNamed(t, s, c, "pic")
+	for i, used := range []string{"t_thumb", "t_thumb", "e_sepia"} { // SaveDerived records the use
+		d := Derived{Transformation: "c_fill,w_1" + strconv.Itoa(i), Format: "jpg", Bytes: 1, ETag: "d", Requested: used}
+		if _, err := s.SaveDerived(ctx, a, d, tempWith(t, s, used)); err != nil {
 			t.Fatal(err)
 		}
 	}
