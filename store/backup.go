@@ -81,7 +81,8 @@ func backup(ctx context.Context, dir, dest string, afterSnapshot func() error) (
 }
 
 // backupAttempt snapshots the database into staging and copies the files it refers to. It
-// reports false when an original of the snapshot was deleted before it could be copied.
+// reports false when an original of the snapshot was deleted before it could be copied: the
+// files copied stay, and a newer snapshot then only needs the files written since.
 func backupAttempt(ctx context.Context, src *sql.DB, dir, staging string, copied map[string]bool, afterSnapshot func() error, rep *BackupReport) (bool, error) {
 	snapshot := filepath.Join(staging, dbFileName)
 	if _, err := src.ExecContext(ctx, "VACUUM INTO ?", snapshot); err != nil {
@@ -104,6 +105,7 @@ func backupAttempt(ctx context.Context, src *sql.DB, dir, staging string, copied
 	from, to := blobDir{root: dir}, blobDir{root: staging}
 	wanted := map[string]bool{}
 	var lostDerived []blobRow
+	missed := 0
 	rep.Originals, rep.Derived = 0, 0
 	for _, r := range rows {
 		wanted[r.blob] = true
@@ -122,10 +124,15 @@ func backupAttempt(ctx context.Context, src *sql.DB, dir, staging string, copied
 			// Regenerated or dropped since the snapshot: the restored server makes it again.
 			lostDerived = append(lostDerived, r)
 		case errors.Is(err, fs.ErrNotExist):
-			return false, nil // deleted after the snapshot: take a newer one
+			// Deleted after the snapshot: copy the rest all the same, so that the newer
+			// snapshot this one needs finds nearly everything copied already.
+			missed++
 		default:
 			return false, fmt.Errorf("copy %s (%s): %w", r.blob, r.owner, err)
 		}
+	}
+	if missed > 0 {
+		return false, nil
 	}
 	if err := dropDerivedRows(ctx, snap, lostDerived); err != nil {
 		return false, err
