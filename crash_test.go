@@ -296,3 +296,10 @@ func verifyLedger(t *testing.T, base string, book *ledger, rnd *rand.Rand, full 
 		delete(book.unknown, id)
 	}
 }
+
+// size is the number of acknowledged assets.
+func (l *ledger) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.acked)
+}
