@@ -50,11 +50,12 @@ func TestOnlineBackupAndRestore(t *testing.T) {
 	book.mu.Lock()
 	before, deletedBefore := maps.Clone(book.acked), maps.Clone(book.deleted)
 	book.mu.Unlock()
+	started := time.Now()
 	out, code := runCommand(t, "backup", "--data", dir, backupDir)
 	if code != 0 {
 		t.Fatalf("backup exit %d: %s", code, out)
 	}
-	t.Log(strings.TrimSpace(out))
+	t.Logf("%s in %v", strings.TrimSpace(out), time.Since(started).Round(time.Millisecond))
 	// What the backup must hold: uploads answered before it started that no delete touched
 	// before it ended.
 	book.mu.Lock()
