@@ -99,6 +99,17 @@ func TestSoak(t *testing.T) {
 		}
 		return nil
 	}
+	// getAsset GETs a path of asset a: 200 (with the uploaded bytes when wantMD5), or 404 when
+	// a was deleted meanwhile.
+	getAsset := func(ctx context.Context, a storedAsset, path string, admin bool, wantMD5 string) error {
+		status, body, err := fetch(ctx, base, path, admin)
+		switch {
+		case err == nil && status == http.StatusNotFound && !book.isAcked(a.publicID):
+		case err != nil || status != http.StatusOK || (wantMD5 != "" && md5Of(body) != wantMD5):
+			return fmt.Errorf("GET %s: %d %v", path, status, err)
+		}
+		return nil
+	}
 	ops := []soakOp{
 		{"upload image", 10, func(ctx context.Context, rnd *rand.Rand, n int64) error { return uploadOne(ctx, rnd, n, "image") }},
 		{"upload raw", 5, func(ctx context.Context, rnd *rand.Rand, n int64) error { return uploadOne(ctx, rnd, n, "raw") }},
@@ -107,13 +118,7 @@ func TestSoak(t *testing.T) {
 			if !ok {
 				return nil
 			}
-			status, body, err := fetch(ctx, base, a.deliveryPath(), false)
-			switch {
-			case err == nil && status == http.StatusNotFound && !book.isAcked(a.publicID): // deleted meanwhile
-			case err != nil || status != http.StatusOK || md5Of(body) != a.md5:
-				return fmt.Errorf("GET %s: %d %v", a.deliveryPath(), status, err)
-			}
-			return nil
+			return getAsset(ctx, a, a.deliveryPath(), false, a.md5)
 		}},
 		{"deliver derived", 25, func(ctx context.Context, rnd *rand.Rand, _ int64) error {
 			a, ok := book.pick(rnd, false)
@@ -121,13 +126,7 @@ func TestSoak(t *testing.T) {
 				return nil
 			}
 			path := fmt.Sprintf("/%s/image/upload/c_fill,w_%d,h_16/%s.jpg", procCloud, 8+rnd.IntN(4)*8, a.publicID)
-			status, _, err := fetch(ctx, base, path, false)
-			switch {
-			case err == nil && status == http.StatusNotFound && !book.isAcked(a.publicID):
-			case err != nil || status != http.StatusOK:
-				return fmt.Errorf("GET %s: %d %v", path, status, err)
-			}
-			return nil
+			return getAsset(ctx, a, path, false, "")
 		}},
 		{"destroy", 15, func(ctx context.Context, rnd *rand.Rand, n int64) error {
 			if book.size() < 50 {
@@ -152,14 +151,7 @@ func TestSoak(t *testing.T) {
 			if !ok {
 				return nil
 			}
-			path := "/v1_1/" + procCloud + "/resources/" + a.rt + "/upload/" + a.publicID
-			status, _, err := fetch(ctx, base, path, true)
-			switch {
-			case err == nil && status == http.StatusNotFound && !book.isAcked(a.publicID):
-			case err != nil || status != http.StatusOK:
-				return fmt.Errorf("GET %s: %d %v", path, status, err)
-			}
-			return nil
+			return getAsset(ctx, a, "/v1_1/"+procCloud+"/resources/"+a.rt+"/upload/"+a.publicID, true, "")
 		}},
 		{"usage", 4, func(ctx context.Context, _ *rand.Rand, _ int64) error {
 			return get(ctx, "/v1_1/"+procCloud+"/usage", true)

@@ -22,7 +22,7 @@ type BackupReport struct {
 	Originals int   // assets in the snapshot
 	Derived   int   // derived variants kept (a variant whose file changed meanwhile is left out)
 	Bytes     int64 // bytes of files copied
-	Attempts  int   // snapshots taken
+	Attempts  int   // snapshots taken (Backup only)
 }
 
 // Backup writes a consistent copy of the data directory dir into dest, which must not exist or
@@ -62,16 +62,7 @@ func backup(ctx context.Context, dir, dest string, afterSnapshot func() error) (
 			return rep, err
 		}
 		if complete {
-			if err := syncTree(staging); err != nil {
-				return rep, err
-			}
-			if err := os.Remove(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return rep, fmt.Errorf("replace empty %s: %w", dest, err)
-			}
-			if err := os.Rename(staging, dest); err != nil {
-				return rep, fmt.Errorf("move backup into place: %w", err)
-			}
-			return rep, syncDir(filepath.Dir(dest))
+			return rep, moveIntoPlace(staging, dest)
 		}
 		if err := os.Remove(snapshot); err != nil {
 			return rep, err
@@ -232,20 +223,26 @@ func Restore(ctx context.Context, src, dir string) (BackupReport, error) {
 	if bad := check.Remaining(); len(bad) > 0 {
 		return rep, fmt.Errorf("the backup is damaged (%d problems; run cloudlet fsck --data %s): %v", len(bad), src, bad[0])
 	}
-	rep.Originals, rep.Derived, rep.Attempts = check.Originals, check.Derived, 1
+	rep.Originals, rep.Derived = check.Originals, check.Derived
 	if err := os.Remove(filepath.Join(staging, lockFileName)); err != nil {
 		return rep, err
 	}
+	return rep, moveIntoPlace(staging, dir)
+}
+
+// moveIntoPlace makes the finished staging directory durable and renames it to target (which
+// stagingDir found missing or empty).
+func moveIntoPlace(staging, target string) error {
 	if err := syncTree(staging); err != nil {
-		return rep, err
+		return err
 	}
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return rep, fmt.Errorf("replace empty %s: %w", dir, err)
+	if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replace empty %s: %w", target, err)
 	}
-	if err := os.Rename(staging, dir); err != nil {
-		return rep, fmt.Errorf("move restored data into place: %w", err)
+	if err := os.Rename(staging, target); err != nil {
+		return fmt.Errorf("move %s into place: %w", target, err)
 	}
-	return rep, syncDir(filepath.Dir(dir))
+	return syncDir(filepath.Dir(target))
 }
 
 // stagingDir checks that target does not exist or is an empty directory, and makes the
