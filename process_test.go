@@ -170,6 +170,19 @@ func (b *syncBuffer) String() string {
 	return s
 }
 
+// linesWith returns the lines of the output that contain substr.
+func (b *syncBuffer) linesWith(substr string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, line := range strings.Split(b.buf.String(), "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
 // runCommand runs a cloudlet command other than serve and returns its output and exit code.
 func runCommand(t *testing.T, args ...string) (string, int) {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"hash"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -247,7 +248,7 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
 		return nil
 	}
-	f, err := os.Open(s.store.BlobPath(derived.Blob))
+	f, err := s.openBlob(derived.Blob)
 	if err != nil {
 		return err
 	}
@@ -357,7 +358,7 @@ func defaultImage(c transform.Chain) string {
 // Cache-Control, with Range and conditional requests handled by http.ServeContent (sendfile for
 // the body).
 func (s *Server) serveOriginal(c echo.Context, a store.Asset, d deliveryPath, typ string) error {
-	f, err := os.Open(s.store.BlobPath(a.Blob))
+	f, err := s.openBlob(a.Blob)
 	if err != nil {
 		return err
 	}
@@ -388,4 +389,17 @@ func cacheControl(version, typ string) string {
 		cc += ", immutable"
 	}
 	return cc
+}
+
+// errBlobGone is the answer when a file goes between the lookup of its row and its reading: the
+// asset was deleted or overwritten meanwhile, so it is answered as a moment later: not found.
+func errBlobGone() error { return errorf(http.StatusNotFound, "Resource not found") }
+
+// openBlob opens a stored file for delivery.
+func (s *Server) openBlob(name string) (*os.File, error) {
+	f, err := os.Open(s.store.BlobPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errBlobGone()
+	}
+	return f, err
 }

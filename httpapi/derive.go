@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"cloudlet/store"
@@ -57,6 +58,9 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 func (s *Server) generate(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
 	s.generations.Add(1)
 	src, err := os.ReadFile(s.store.BlobPath(v.asset.Blob))
+	if errors.Is(err, fs.ErrNotExist) {
+		return store.Derived{}, nil, errBlobGone()
+	}
 	if err != nil {
 		return store.Derived{}, nil, fmt.Errorf("read original: %w", err)
 	}
