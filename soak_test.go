@@ -232,7 +232,7 @@ loop:
 	t.Logf("%d requests in %v (%d ticks dropped: server behind), %d failed; %d samples", sent.Load(), duration, behind, failed.Load(), len(samples))
 	if failed.Load() > 0 {
 		t.Errorf("%d requests failed, first ones:\n%s\nserver errors:\n%s", failed.Load(), strings.Join(firstErrs, "\n"),
-			strings.Join(p.log.linesWith("level=ERROR"), "\n"))
+			strings.Join(p.log.linesWith(" ERROR "), "\n"))
 	}
 	if behind > int(sent.Load())/10 {
 		t.Errorf("the server kept up with only %d of %d requests", sent.Load(), int(sent.Load())+behind)
