@@ -25,6 +25,10 @@ func runFsck(args []string) int {
 	data := fs.String("data", "./data", "data directory to check (cloudlet must not be running on it)")
 	repair := fs.Bool("repair", false, "remove orphan and temp files and the rows of derived files that are gone or damaged")
 	checksums := fs.Bool("checksums", false, "read every file and compare its MD5 with the recorded etag")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: cloudlet fsck [--data DIR] [--repair] [--checksums]")
+		fs.PrintDefaults()
+	}
 	envDefault(fs, "data")
 	if err := fs.Parse(args); err != nil {
 		return fsckCannotRun
