@@ -3,11 +3,13 @@ GO      ?= go
 BIN     := bin/cloudlet
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 10s
+SOAK     ?= 10m
+SOAK_KILLS ?= 30
 
 # libvips prints decoder warnings for the corrupt images the tests feed it on purpose.
 export VIPS_WARNING := 0
 
-.PHONY: all deps build run test unit fuzz compat bench bench-deps clean
+.PHONY: all deps build run test unit fuzz compat soak bench bench-deps clean
 
 all: build
 
@@ -42,6 +44,12 @@ fuzz:
 
 compat: build
 	CLOUDLET_BIN="$(CURDIR)/$(BIN)" bash compat/run.sh
+
+# The long reliability runs: the soak for $(SOAK) and the crash test with $(SOAK_KILLS) kills.
+# (make test runs both briefly: a 20-second soak and 5 kills.)
+soak: deps
+	CLOUDLET_SOAK=$(SOAK) CLOUDLET_CRASH_KILLS=$(SOAK_KILLS) $(GO) test -count=1 -timeout 60m -v \
+		-run '^(TestSoak|TestCrashSafety)$$' .
 
 # The benchmark (not part of test): wrk drives cloudlet, Go's file server and nginx on loopback;
 # prints a table with PASS/FAIL per target and writes bench/results.json. A few minutes.

@@ -28,13 +28,29 @@ import (
 )
 
 const usage = `usage: cloudlet serve [flags]
+       cloudlet fsck [--data DIR] [--repair] [--checksums]
+       cloudlet backup [--data DIR] DEST
+       cloudlet restore [--data DIR] SRC
 
 Every flag can also be set with the environment variable named beside it.
 CLOUDINARY_URL (cloudinary://KEY:SECRET@NAME) adds or updates a cloud, as --cloud does.
+Run a command with -h for its flags.
 `
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "serve" {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "serve":
+	case "fsck":
+		os.Exit(runFsck(os.Args[2:]))
+	case "backup":
+		os.Exit(runBackup(os.Args[2:]))
+	case "restore":
+		os.Exit(runRestore(os.Args[2:]))
+	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
@@ -51,10 +67,11 @@ func main() {
 
 // serveConfig is everything `cloudlet serve` is told.
 type serveConfig struct {
-	addr   string
-	data   string
-	clouds []store.Cloud
-	http   httpapi.Config
+	addr            string
+	data            string
+	shutdownTimeout time.Duration
+	clouds          []store.Cloud
+	http            httpapi.Config
 }
 
 // cloudList collects repeated --cloud flags.
@@ -125,6 +142,7 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.DurationVar(&cfg.http.TransformTimeout, "transform-timeout", 30*time.Second, "time limit for generating one derived image")
 	fs.IntVar(&cfg.http.MaxTransforms, "max-transforms", runtime.NumCPU(), "derived images generated at once")
 	fs.IntVar(&cfg.http.TransformQueue, "transform-queue", 64, "requests that may wait for a generation slot before 503")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM/SIGINT, time given to requests in flight before they are cut off")
 	fs.VisitAll(func(f *flag.Flag) { envDefault(fs, f.Name) })
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -145,7 +163,7 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	}
 	if cfg.http.MaxUploadBytes <= 0 || cfg.http.MaxSourcePixels <= 0 || cfg.http.AdminRateLimit <= 0 ||
 		cfg.http.FetchTimeout <= 0 || cfg.http.MaxOutputPixels <= 0 || cfg.http.TransformTimeout <= 0 ||
-		cfg.http.MaxTransforms <= 0 || cfg.http.TransformQueue < 0 {
+		cfg.http.MaxTransforms <= 0 || cfg.http.TransformQueue < 0 || cfg.shutdownTimeout <= 0 {
 		return cfg, errors.New("limits must be positive")
 	}
 	return cfg, nil
@@ -202,7 +220,11 @@ func serve(cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			slog.Error("close store", "err", err)
+		}
+	}()
 	for _, c := range cfg.clouds {
 		if _, err := st.PutCloud(ctx, c); err != nil {
 			return err
@@ -238,14 +260,23 @@ func serve(cfg serveConfig) error {
 		return err
 	case <-ctx.Done():
 	}
-	slog.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	stop() // a second signal stops the process at once
+	slog.Info("shutting down: finishing requests in flight", "timeout", cfg.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
-	if ferr := api.FlushUsage(shutdownCtx); ferr != nil {
-		slog.Error("flush usage counters", "err", ferr)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Cut off what is still running: an upload cut off never gets a row, and its temp
+		// file is swept at the next start.
+		slog.Warn("shutdown: requests still in flight were cut off", "err", err)
+		srv.Close()
 	}
-	return err
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelFlush()
+	if err := api.FlushUsage(flushCtx); err != nil {
+		slog.Error("flush usage counters", "err", err)
+	}
+	slog.Info("stopped")
+	return nil
 }
 
 // printSetup tells the person who started cloudlet how to point an SDK at it.

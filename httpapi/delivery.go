@@ -406,3 +406,7 @@ func cacheControl(version, typ string) string {
 	}
 	return cc
 }
+
+// errBlobGone is the answer when a file goes between the lookup of its row and its reading: the
+// asset was deleted or overwritten meanwhile, so it is answered as a moment later: not found.
+func errBlobGone() error { return errorf(http.StatusNotFound, "Resource not found") }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"sync"
@@ -88,6 +90,9 @@ func (s *Server) serveStored(c echo.Context, path string, modTime time.Time) err
 	if err != nil {
 		for _, name := range []string{"ETag", "Cache-Control", "Content-Disposition"} {
 			h.Del(name) // they described the file, not the error
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return errBlobGone()
 		}
 		return err
 	}

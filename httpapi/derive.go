@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"cloudlet/store"
@@ -66,6 +67,9 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 	defer cancel()
 	s.generations.Add(1)
 	src, err := os.ReadFile(s.store.BlobPath(v.asset.Blob))
+	if errors.Is(err, fs.ErrNotExist) {
+		return transform.Output{}, errBlobGone()
+	}
 	if err != nil {
 		return transform.Output{}, fmt.Errorf("read original: %w", err)
 	}

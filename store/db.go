@@ -25,6 +25,7 @@ type Store struct {
 	writer *sql.DB // one connection: SQLite allows one writer at a time
 	reader *sql.DB // a pool for concurrent reads (WAL)
 	blobs  blobDir
+	lock   *os.File // held from Open to Close (lock.go)
 
 	// generation counts committed write transactions: a reader that remembers what it read
 	// may keep it while the number has not moved (see Generation).
@@ -36,31 +37,39 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the data directory dir, applies pending migrations and removes
-// files that no row refers to (left by a crash between a blob write and its commit).
+// files that no row refers to (left by a crash between a blob write and its commit). The store
+// holds the directory's lock until Close: a second Open of the same directory gets ErrLocked.
 func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	dbPath := filepath.Join(dir, "cloudlet.db")
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	dbPath := filepath.Join(dir, dbFileName)
 	writer, err := openDB(dbPath, true)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	writer.SetMaxOpenConns(1)
 	if err := migrate(ctx, writer); err != nil {
 		writer.Close()
+		lock.Close()
 		return nil, err
 	}
 	reader, err := openDB(dbPath, false)
 	if err != nil {
 		writer.Close()
+		lock.Close()
 		return nil, err
 	}
 	// Idle readers stay open (database/sql keeps 2 by default): under load, reopening one per
 	// query cost a connection set-up with its pragmas.
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
-	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}}
+	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}, lock: lock}
 	if err := s.blobs.init(); err != nil {
 		s.Close()
 		return nil, err
@@ -92,13 +101,25 @@ func openDB(path string, write bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close checkpoints the WAL and closes the database.
+// dbFileName is the SQLite database inside a data directory.
+const dbFileName = "cloudlet.db"
+
+// Close checkpoints the WAL into the database file, closes the database and releases the
+// directory's lock. A failed checkpoint is returned: the data is safe in the WAL, but the
+// caller should know the shutdown was not clean.
 func (s *Store) Close() error {
 	if s.reader != nil {
 		s.reader.Close()
 	}
-	_, _ = s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return s.writer.Close()
+	_, cpErr := s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	err := s.writer.Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	if cpErr != nil {
+		return fmt.Errorf("checkpoint: %w", cpErr)
+	}
+	return err
 }
 
 // Dir is the data directory.
