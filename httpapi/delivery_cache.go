@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -14,14 +16,22 @@ import (
 // deliveryCacheMax bounds the remembered delivery URLs; a full cache starts over.
 const deliveryCacheMax = 50_000
 
+// Files up to inMemoryFileMax bytes are remembered with their bytes, up to inMemoryTotal bytes in
+// all, so a repeat request for a thumbnail costs no open, stat or close.
+const (
+	inMemoryFileMax = 64 << 10
+	inMemoryTotal   = 64 << 20
+)
+
 // deliveryCache remembers, per delivery URL answered with a stored file (an original or a
 // derived image), the file and the headers of the answer, so a repeat request skips parsing the
 // URL and three catalogue queries: the hot path of a media server. Entries hold for one store
 // generation; any committed write to the catalogue drops them all. Its zero value is ready.
 type deliveryCache struct {
-	mu      sync.RWMutex
-	gen     uint64
-	entries map[string]*storedAnswer
+	mu       sync.RWMutex
+	gen      uint64
+	entries  map[string]*storedAnswer
+	inMemory int // bytes of the entries' bodies
 }
 
 // storedAnswer is a delivery answer that is a file as it is on disk.
@@ -29,6 +39,7 @@ type storedAnswer struct {
 	path    string
 	header  http.Header // Content-Type, ETag, Cache-Control…
 	modTime time.Time
+	body    []byte // the file's bytes when it is small (nil otherwise)
 }
 
 func (dc *deliveryCache) get(key string, gen uint64) *storedAnswer {
@@ -47,8 +58,15 @@ func (dc *deliveryCache) put(key string, gen uint64, a *storedAnswer) {
 		return // read before a write that the cache has already seen
 	}
 	if gen > dc.gen || dc.entries == nil || len(dc.entries) >= deliveryCacheMax {
-		dc.gen, dc.entries = gen, make(map[string]*storedAnswer)
+		dc.gen, dc.entries, dc.inMemory = gen, make(map[string]*storedAnswer), 0
 	}
+	if old := dc.entries[key]; old != nil {
+		dc.inMemory -= len(old.body)
+	}
+	if dc.inMemory+len(a.body) > inMemoryTotal {
+		a.body = nil
+	}
+	dc.inMemory += len(a.body)
 	dc.entries[key] = a
 }
 
@@ -60,23 +78,28 @@ const deliveryGenKey = "cloudlet.deliveryGen"
 func (s *Server) serveRemembered(c echo.Context) bool {
 	gen := s.store.Generation()
 	a := s.deliveries.get(c.Request().URL.EscapedPath(), gen)
-	var f *os.File
-	if a != nil {
-		var err error
-		if f, err = os.Open(a.path); err != nil {
+	var body io.ReadSeeker
+	switch {
+	case a != nil && a.body != nil:
+		body = bytes.NewReader(a.body)
+	case a != nil:
+		f, err := os.Open(a.path)
+		if err != nil {
 			a = nil // removed since: the full path finds out what is there now
+			break
 		}
+		defer f.Close()
+		body = f
 	}
 	if a == nil {
 		c.Set(deliveryGenKey, gen) // for serveStored to remember the answer
 		return false
 	}
-	defer f.Close()
 	h := c.Response().Header()
 	for k, v := range a.header {
 		h[k] = v
 	}
-	http.ServeContent(sendfileResponse{c.Response()}, c.Request(), "", a.modTime, f)
+	http.ServeContent(sendfileResponse{c.Response()}, c.Request(), "", a.modTime, body)
 	return true
 }
 
@@ -99,7 +122,14 @@ func (s *Server) serveStored(c echo.Context, path string, modTime time.Time) err
 	defer f.Close()
 	gen, known := c.Get(deliveryGenKey).(uint64)
 	if known && c.Param("type") == "upload" && h.Get("Vary") == "" && h.Get("X-Cld-Error") == "" {
-		s.deliveries.put(c.Request().URL.EscapedPath(), gen, &storedAnswer{path: path, header: h.Clone(), modTime: modTime})
+		remembered := &storedAnswer{path: path, header: h.Clone(), modTime: modTime}
+		if st, err := f.Stat(); err == nil && st.Size() <= inMemoryFileMax {
+			body := make([]byte, st.Size())
+			if _, err := f.ReadAt(body, 0); err == nil {
+				remembered.body = body
+			}
+		}
+		s.deliveries.put(c.Request().URL.EscapedPath(), gen, remembered)
 	}
 	http.ServeContent(sendfileResponse{c.Response()}, c.Request(), "", modTime, f)
 	return nil

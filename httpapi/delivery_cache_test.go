@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"testing"
 )
 
@@ -77,5 +79,45 @@ func TestDeliveryCacheSkipsVariableAnswers(t *testing.T) {
 		if ts.api.deliveries.get(p, ts.store.Generation()) != nil {
 			t.Fatalf("%s remembered", p)
 		}
+	}
+}
+
+// TestDeliveryCacheKeepsSmallFilesInMemory: a small remembered file is answered from memory (here
+// proven by taking its file away behind the store's back), a large one from its file, and the
+// bytes held stay within their budget.
+func TestDeliveryCacheKeepsSmallFilesInMemory(t *testing.T) {
+	ts := newTestServer(t, defaultTestConfig())
+	photo := testdata(t, "photo.jpg") // larger than inMemoryFileMax
+	if len(photo) <= inMemoryFileMax {
+		t.Fatalf("fixture of %d bytes is not larger than %d", len(photo), inMemoryFileMax)
+	}
+	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.jpg", photo)
+	const small, large = "/demo/image/upload/w_40/pic.jpg", "/demo/image/upload/pic"
+	probeBody(t, ts.get(small, nil)) // generates: a write, so not remembered yet
+	first := ts.get(small, nil)
+	ts.get(large, nil)
+	gen := ts.store.Generation()
+	smallAnswer, largeAnswer := ts.api.deliveries.get(small, gen), ts.api.deliveries.get(large, gen)
+	if smallAnswer == nil || !bytes.Equal(smallAnswer.body, first.body) || largeAnswer == nil || largeAnswer.body != nil {
+		t.Fatalf("remembered bodies: small %v, large %v", smallAnswer, largeAnswer)
+	}
+	for _, a := range []*storedAnswer{smallAnswer, largeAnswer} {
+		if err := os.Rename(a.path, a.path+".away"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := ts.get(small, http.Header{"Range": {"bytes=2-5"}}); r.status != http.StatusPartialContent || !bytes.Equal(r.body, first.body[2:6]) {
+		t.Fatalf("small file from memory: %d %q", r.status, r.body)
+	}
+	if r := ts.get(large, nil); r.status != http.StatusNotFound {
+		t.Fatalf("large file without its file: %d", r.status)
+	}
+
+	var dc deliveryCache
+	for i := 0; i < inMemoryTotal/inMemoryFileMax+2; i++ {
+		dc.put(strconv.Itoa(i), 1, &storedAnswer{body: make([]byte, inMemoryFileMax)})
+	}
+	if dc.inMemory > inMemoryTotal || dc.entries["0"].body == nil || dc.entries[strconv.Itoa(inMemoryTotal/inMemoryFileMax+1)].body != nil {
+		t.Fatalf("in memory %d of %d", dc.inMemory, inMemoryTotal)
 	}
 }
