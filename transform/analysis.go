@@ -73,7 +73,7 @@ const (
 // perceptualHash. Bytes that are not an image cloudlet accepts return an error
 // wrapping ErrNotImage.
 func Analyze(b []byte) (Analysis, error) {
-	if _, err := Probe(b); err != nil {
+	if _, err := probeGeometry(b); err != nil {
 		return Analysis{}, err
 	}
 	img, err := vipsAnalysisPixels(b, analysisSide)

@@ -68,7 +68,7 @@ func Execute(ctx context.Context, src Source, chain Chain, format string, layers
 	info := src.Info
 	if info.Width == 0 || info.Height == 0 {
 		var err error
-		if info, err = Probe(src.Bytes); err != nil {
+		if info, err = probeGeometry(src.Bytes); err != nil {
 			return Output{}, err
 		}
 	}

@@ -514,3 +514,16 @@ func TestJPEGComponents(t *testing.T) {
 		t.Errorf("truncated: %d components, want 0", n)
 	}
 }
+
+// A source given without its Info is probed by Execute itself, EXIF orientation included: the
+// server hands Execute the original's bytes only.
+func TestExecuteProbesASourceWithoutInfo(t *testing.T) {
+	photo := fixtureSource(t, "photo.jpg") // stored 640x427, EXIF orientation 6
+	out, err := Execute(context.Background(), Source{Bytes: photo.Bytes}, mustParse(t, "w_100"), "jpg", nil, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Width != 100 || out.Height != 150 {
+		t.Fatalf("w_100 of the upright 427x640 photo: %dx%d", out.Width, out.Height)
+	}
+}

@@ -65,35 +65,50 @@ func formatOf(h vipsHeader) string {
 // Probe reads the header only (no pixel decode): format, dimensions, pages, alpha, EXIF.
 // Bytes that are not an image libvips can load return an error wrapping ErrNotImage.
 func Probe(b []byte) (Info, error) {
-	if len(b) == 0 {
-		return Info{}, fmt.Errorf("%w: empty input", ErrNotImage)
-	}
-	h, err := vipsProbe(b)
+	info, h, err := probeHeader(b)
 	if err != nil {
-		return Info{}, fmt.Errorf("%w: %v", ErrNotImage, err)
+		return Info{}, err
 	}
-	format := formatOf(h)
-	if format == "" {
-		return Info{}, fmt.Errorf("%w: libvips loader %s (%s) is not an accepted image format", ErrNotImage, h.loader, h.subformat)
-	}
-	info := Info{
-		Format:   format,
-		Width:    h.width,
-		Height:   h.height,
-		Pages:    max(h.pages, 1),
-		HasAlpha: h.hasAlpha,
-		EXIF:     flatEXIF(h.exif),
-	}
+	info.EXIF = flatEXIF(h.exif)
 	// TIFF keeps its tags in its own IFD0 rather than an EXIF block.
-	if info.EXIF == nil && format == "tiff" {
+	if info.EXIF == nil && info.Format == "tiff" {
 		info.EXIF = flatEXIF(b)
 	}
 	info.Orientation = orientationOf(info.EXIF, h.orientation)
+	return info, nil
+}
+
+// probeGeometry is Probe without the EXIF tags, which cost more to read than the rest: what
+// Execute needs of a source it is given without its Info. The orientation is libvips' own
+// reading of the same tag.
+func probeGeometry(b []byte) (Info, error) {
+	info, h, err := probeHeader(b)
+	if err != nil {
+		return Info{}, err
+	}
+	info.Orientation = orientationOf(nil, h.orientation)
+	return info, nil
+}
+
+// probeHeader reads the header: format, geometry, pages and alpha.
+func probeHeader(b []byte) (Info, vipsHeader, error) {
+	if len(b) == 0 {
+		return Info{}, vipsHeader{}, fmt.Errorf("%w: empty input", ErrNotImage)
+	}
+	h, err := vipsProbe(b)
+	if err != nil {
+		return Info{}, vipsHeader{}, fmt.Errorf("%w: %v", ErrNotImage, err)
+	}
+	format := formatOf(h)
+	if format == "" {
+		return Info{}, vipsHeader{}, fmt.Errorf("%w: libvips loader %s (%s) is not an accepted image format", ErrNotImage, h.loader, h.subformat)
+	}
+	info := Info{Format: format, Width: h.width, Height: h.height, Pages: max(h.pages, 1), HasAlpha: h.hasAlpha}
 	// jp2kload counts a JPEG 2000's resolution levels as pages.
 	if format == "jp2" {
 		info.Pages = 1
 	}
-	return info, nil
+	return info, h, nil
 }
 
 // orientationOf prefers the EXIF tag; libvips' own value stands in when the

@@ -103,7 +103,7 @@ func (r *run) imageLayer(publicID string, decl *Component) (*canvas, error) {
 		}
 		return nil, fmt.Errorf("transform: load layer %q: %w", publicID, err)
 	}
-	info, err := Probe(b)
+	info, err := probeGeometry(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: layer %q: %w", ErrInvalid, publicID, err)
 	}
