@@ -32,15 +32,11 @@ func (s *Server) destroy(c echo.Context) error {
 		return err
 	}
 	defer p.cleanup()
-	id := p.get("public_id")
-	if id == "" {
-		return missingParam("public_id")
-	}
-	typ, err := storedType(p, "type")
+	key, err := publicIDScope(p, rt, cloud)
 	if err != nil {
 		return err
 	}
-	_, _, err = s.store.DeleteAsset(c.Request().Context(), store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id})
+	_, _, err = s.store.DeleteAsset(c.Request().Context(), key)
 	if errors.Is(err, store.ErrNotFound) {
 		return c.JSON(http.StatusOK, map[string]string{"result": "not found"})
 	}
@@ -162,6 +158,16 @@ func (s *Server) contextCommand(c echo.Context) error {
 // maxBulkIDs is how many public ids one tags or context call may name, as on Cloudinary.
 const maxBulkIDs = 1000
 
+// publicIDScope reads the public_id and type of a call on one asset.
+func publicIDScope(p *requestParams, rt string, cloud store.Cloud) (store.AssetKey, error) {
+	id := p.get("public_id")
+	if id == "" {
+		return store.AssetKey{}, missingParam("public_id")
+	}
+	typ, err := storedType(p, "type")
+	return store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id}, err
+}
+
 // publicIDsScope reads the public_ids and type of a bulk call.
 func publicIDsScope(p *requestParams, rt string, cloud store.Cloud) ([]string, store.AssetKey, error) {
 	ids := p.items("public_ids")
@@ -184,11 +190,7 @@ func (s *Server) explicit(c echo.Context) error {
 		return err
 	}
 	defer p.cleanup()
-	id := p.get("public_id")
-	if id == "" {
-		return missingParam("public_id")
-	}
-	typ, err := storedType(p, "type")
+	key, err := publicIDScope(p, rt, cloud)
 	if err != nil {
 		return err
 	}
@@ -203,16 +205,15 @@ func (s *Server) explicit(c echo.Context) error {
 	if p.has("context") {
 		update.Context = parseContext(p.get("context"))
 	}
-	if isRemoteType(typ) && rt == "image" {
+	if isRemoteType(key.Type) && rt == "image" {
 		// As on Cloudinary, explicit fetches a remote image that is not stored yet.
-		if _, err := s.remoteAsset(c.Request().Context(), cloud, typ, id); err != nil {
+		if _, err := s.remoteAsset(c.Request().Context(), cloud, key.Type, key.PublicID); err != nil {
 			return err
 		}
 	}
-	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: id}
 	a, err := s.store.UpdateAsset(c.Request().Context(), key, update)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound(id)
+		return notFound(key.PublicID)
 	}
 	if err != nil {
 		return err

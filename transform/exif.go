@@ -143,25 +143,9 @@ func renderValue(value any) (string, bool) {
 	case []float64:
 		return joinValues(v, func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }), true
 	case []exifcommon.Rational:
-		out := make([]string, 0, len(v))
-		for _, r := range v {
-			s, ok := renderRatio(int64(r.Numerator), int64(r.Denominator))
-			if !ok {
-				return "", false
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, " "), true
+		return joinRatios(v, func(r exifcommon.Rational) (int64, int64) { return int64(r.Numerator), int64(r.Denominator) })
 	case []exifcommon.SignedRational:
-		out := make([]string, 0, len(v))
-		for _, r := range v {
-			s, ok := renderRatio(int64(r.Numerator), int64(r.Denominator))
-			if !ok {
-				return "", false
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, " "), true
+		return joinRatios(v, func(r exifcommon.SignedRational) (int64, int64) { return int64(r.Numerator), int64(r.Denominator) })
 	}
 	return "", false
 }
@@ -172,6 +156,20 @@ func joinValues[T any](values []T, format func(T) string) string {
 		out[i] = format(v)
 	}
 	return strings.Join(out, " ")
+}
+
+// joinRatios renders each numerator/denominator pair of values, space-separated; false when
+// one of them has no rendering (a zero denominator).
+func joinRatios[T any](values []T, parts func(T) (int64, int64)) (string, bool) {
+	out := make([]string, len(values))
+	for i, v := range values {
+		s, ok := renderRatio(parts(v))
+		if !ok {
+			return "", false
+		}
+		out[i] = s
+	}
+	return strings.Join(out, " "), true
 }
 
 // renderRatio prints num/den reduced: a decimal when it is exact in at most
