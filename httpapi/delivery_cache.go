@@ -120,8 +120,10 @@ func (s *Server) serveStored(c echo.Context, path string, modTime time.Time) err
 		return err
 	}
 	defer f.Close()
+	// An answer from a generation that has passed (this request itself may have written, as a
+	// first-time transform does) could never be served again: it is not remembered.
 	gen, known := c.Get(deliveryGenKey).(uint64)
-	if known && c.Param("type") == "upload" && h.Get("Vary") == "" && h.Get("X-Cld-Error") == "" {
+	if known && gen == s.store.Generation() && c.Param("type") == "upload" && h.Get("Vary") == "" && h.Get("X-Cld-Error") == "" {
 		remembered := &storedAnswer{path: path, header: h.Clone(), modTime: modTime}
 		if st, err := f.Stat(); err == nil && st.Size() <= inMemoryFileMax {
 			body := make([]byte, st.Size())
