@@ -110,13 +110,10 @@ func (s *Server) createFolder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cloudID := c.Request().Context(), requestCloud(c).ID
-	if _, err := s.store.Folder(ctx, cloudID, path); err == nil {
+	f, err := s.store.CreateFolder(c.Request().Context(), requestCloud(c).ID, path)
+	if errors.Is(err, store.ErrExists) {
 		return errorf(http.StatusConflict, "Folder %s already exists", path)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
 	}
-	f, err := s.store.CreateFolder(ctx, cloudID, path)
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,16 @@ func recordFolders(ctx context.Context, tx *sql.Tx, cloudID int64, paths ...stri
 	return nil
 }
 
-// CreateFolder creates the folder at path and its missing parents, and returns it; a folder that
-// exists already is returned as it is.
+// CreateFolder creates the folder at path and its missing parents, and returns it; ErrExists
+// when the folder exists already.
 func (s *Store) CreateFolder(ctx context.Context, cloudID int64, path string) (Folder, error) {
 	var f Folder
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := getFolder(ctx, tx, cloudID, path); err == nil {
+			return ErrExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		if err := recordFolders(ctx, tx, cloudID, path); err != nil {
 			return err
 		}

@@ -31,9 +31,11 @@ func TestFoldersCreatedAndImplied(t *testing.T) {
 	if err != nil || f.Path != "a/b/c" || f.Name != "c" || len(f.ExternalID) != 32 {
 		t.Fatalf("create: %+v %v", f, err)
 	}
-	again, err := s.CreateFolder(ctx, c.ID, "a/b/c")
-	if err != nil || again != f {
-		t.Fatalf("creating an existing folder must return it unchanged: %+v %v", again, err)
+	if _, err := s.CreateFolder(ctx, c.ID, "a/b/c"); !errors.Is(err, ErrExists) {
+		t.Fatalf("creating an existing folder: %v, want ErrExists", err)
+	}
+	if again, err := s.Folder(ctx, c.ID, "a/b/c"); err != nil || again != f {
+		t.Fatalf("an existing folder must stay unchanged: %+v %v", again, err)
 	}
 	// An asset records its public id's folder and its asset folder, with their parents.
 	a := newAsset(c, "x/y/pic")
