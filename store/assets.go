@@ -190,7 +190,7 @@ func (s *Store) SaveAsset(ctx context.Context, a Asset, src string, overwrite bo
 // When the key exists and overwrite is off, a becomes the existing asset.
 func (s *Store) commitAsset(ctx context.Context, a *Asset, overwrite bool) (SaveResult, []string, error) {
 	result, replaced := Created, []string(nil)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := time.Now().UTC().Truncate(time.Second)
 		a.Version, a.CreatedAt, a.UpdatedAt = now.Unix(), now, now
 		old, err := getAsset(ctx, tx, a.AssetKey)
@@ -330,7 +330,7 @@ func (s *Store) removeBlob(name string) {
 func (s *Store) DeleteAsset(ctx context.Context, k AssetKey) (Asset, int, error) {
 	var a Asset
 	var blobs []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, k); err != nil {
 			return err
@@ -355,7 +355,7 @@ func (s *Store) DeleteAsset(ctx context.Context, k AssetKey) (Asset, int, error)
 func (s *Store) RenameAsset(ctx context.Context, from AssetKey, toType, toPublicID, toFolder string, overwrite bool) (Asset, error) {
 	var a Asset
 	var replaced []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, from); err != nil {
 			return err

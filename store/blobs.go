@@ -44,11 +44,19 @@ func (b blobDir) place(src, name string) error {
 	}
 	dst := b.path(name)
 	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create blob dir: %w", err)
-	}
-	if err := os.Rename(src, dst); err != nil {
-		return fmt.Errorf("place blob: %w", err)
+	// remove prunes the directories it leaves empty, so one may vanish between MkdirAll and
+	// Rename when another blob in it is removed at that moment: make it again and retry.
+	for attempt := 1; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create blob dir: %w", err)
+		}
+		err := os.Rename(src, dst)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt == 5 {
+			return fmt.Errorf("place blob: %w", err)
+		}
 	}
 	return syncDir(dir)
 }

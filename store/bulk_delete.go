@@ -73,7 +73,7 @@ func (s *Store) DeleteAssets(ctx context.Context, q BulkDelete) (BulkDeleteResul
 	query, args := q.selectQuery(limit + 1)
 	var res BulkDeleteResult
 	var blobs []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, blobs = BulkDeleteResult{}, nil
 		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -241,7 +241,7 @@ func (s *Store) DeleteDerivedByID(ctx context.Context, cloudID int64, ids []stri
 		return nil, nil
 	}
 	var found, blobs []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		found, blobs = nil, nil
 		rows, err := tx.QueryContext(ctx, "DELETE FROM derived WHERE id IN ("+placeholders(len(ids))+
 			") AND asset IN (SELECT id FROM assets WHERE cloud_id = ?) RETURNING id, blob",

@@ -27,7 +27,7 @@ var ErrExists = errors.New("store: already exists")
 
 // PutCloud creates the cloud called c.Name, or updates its key pair when it exists.
 func (s *Store) PutCloud(ctx context.Context, c Cloud) (Cloud, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO clouds (name, api_key, api_secret, strict_transformations, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET api_key = excluded.api_key, api_secret = excluded.api_secret,

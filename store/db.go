@@ -168,13 +168,23 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// inTx runs fn in a write transaction and commits it when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
+// inTx runs fn in a write transaction and commits it when fn returns nil. ctx bounds only the
+// wait for the writer connection. The transaction itself runs with a context that is never
+// cancelled, which fn must use: a cancellation interrupts SQLite mid-statement, and the driver
+// may then report the context's error for a statement that took effect (a BEGIN, say), leaving
+// the one writer connection inside a transaction that nothing will end — every later write fails.
+func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	conn, err := s.writer.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	defer conn.Close()
+	ctx = context.WithoutCancel(ctx)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}

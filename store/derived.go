@@ -70,7 +70,7 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 	if err := s.blobs.place(src, d.Blob); err != nil {
 		return Derived{}, err
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var rowID int64
 		err := tx.QueryRowContext(ctx, "SELECT id FROM assets WHERE id = ? AND version_id = ?", a.rowID, a.VersionID).Scan(&rowID)
 		if errors.Is(err, sql.ErrNoRows) {

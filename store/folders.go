@@ -66,7 +66,7 @@ func recordFolders(ctx context.Context, tx *sql.Tx, cloudID int64, paths ...stri
 // when the folder exists already.
 func (s *Store) CreateFolder(ctx context.Context, cloudID int64, path string) (Folder, error) {
 	var f Folder
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := getFolder(ctx, tx, cloudID, path); err == nil {
 			return ErrExists
 		} else if !errors.Is(err, ErrNotFound) {
@@ -145,7 +145,7 @@ func (s *Store) SubFolders(ctx context.Context, cloudID int64, parent, after str
 // asset_folder is the folder or lies below it; ErrNotFound when there is no such folder.
 func (s *Store) DeleteFolder(ctx context.Context, cloudID int64, path string) ([]string, error) {
 	var deleted []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := getFolder(ctx, tx, cloudID, path); err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ var ErrFolderIntoItself = errors.New("store: folder moved into itself")
 // to lies below from.
 func (s *Store) RenameFolder(ctx context.Context, cloudID int64, from, to string) (Folder, error) {
 	var moved Folder
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := getFolder(ctx, tx, cloudID, from); err != nil {
 			return err
 		}

@@ -43,7 +43,7 @@ func (s *Store) ImportAssets(ctx context.Context, assets []Asset, src string) er
 				return err
 			}
 		}
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			for i := range batch {
 				if err := writeAssetRow(ctx, tx, &batch[i], false); err != nil {
 					return err

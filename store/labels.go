@@ -81,7 +81,7 @@ type AssetUpdate struct {
 // UpdateAsset applies u to the asset and returns it updated.
 func (s *Store) UpdateAsset(ctx context.Context, k AssetKey, u AssetUpdate) (Asset, error) {
 	var a Asset
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if a, err = getAsset(ctx, tx, k); err != nil {
 			return err
@@ -139,7 +139,7 @@ func (s *Store) UpdateAsset(ctx context.Context, k AssetKey, u AssetUpdate) (Ass
 // PublicID is ignored) and returns those public ids.
 func (s *Store) eachAsset(ctx context.Context, scope AssetKey, publicIDs []string, fn func(*sql.Tx, int64) error) ([]string, error) {
 	found := []string{}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, id := range publicIDs {
 			var rowID int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM assets WHERE cloud_id = ? AND resource_type = ?

@@ -17,7 +17,7 @@ type NamedTransformation struct {
 
 // PutNamedTransformation creates or replaces a named transformation.
 func (s *Store) PutNamedTransformation(ctx context.Context, cloudID int64, t NamedTransformation) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := time.Now().Unix()
 		_, err := tx.ExecContext(ctx, `INSERT INTO named_transformations (cloud_id, name, definition,
 			allowed_for_strict, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -56,7 +56,7 @@ func (s *Store) CreateUploadPreset(ctx context.Context, cloudID int64, p UploadP
 		return UploadPreset{}, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO upload_presets (cloud_id, `+presetColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cloud_id, name) DO NOTHING`,
 			cloudID, p.Name, p.Unsigned, p.DisallowPublicID, p.Live, settings, now.Unix(), now.Unix())
@@ -124,7 +124,7 @@ func (s *Store) ListUploadPresets(ctx context.Context, cloudID int64, after stri
 // there is no such preset; an error from change aborts the update.
 func (s *Store) UpdateUploadPreset(ctx context.Context, cloudID int64, name string, change func(*UploadPreset) error) (UploadPreset, error) {
 	var out UploadPreset
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		p, err := getPreset(ctx, tx, cloudID, name)
 		if err != nil {
 			return err
@@ -152,7 +152,7 @@ func (s *Store) UpdateUploadPreset(ctx context.Context, cloudID int64, name stri
 
 // DeleteUploadPreset removes the cloud's preset called name, or returns ErrNotFound.
 func (s *Store) DeleteUploadPreset(ctx context.Context, cloudID int64, name string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM upload_presets WHERE cloud_id = ? AND name = ?", cloudID, name)
 		if err != nil {
 			return fmt.Errorf("delete upload preset %s: %w", name, err)

@@ -14,7 +14,7 @@ import (
 
 // CreateNamedTransformation adds a named transformation, or returns ErrExists.
 func (s *Store) CreateNamedTransformation(ctx context.Context, cloudID int64, t NamedTransformation) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := time.Now().Unix()
 		res, err := tx.ExecContext(ctx, `INSERT INTO named_transformations (cloud_id, name, definition,
 			allowed_for_strict, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -39,7 +39,7 @@ type NamedTransformationUpdate struct {
 
 // UpdateNamedTransformation applies u to the cloud's named transformation, or returns ErrNotFound.
 func (s *Store) UpdateNamedTransformation(ctx context.Context, cloudID int64, name string, u NamedTransformationUpdate) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE named_transformations SET
 			definition = COALESCE(?, definition), allowed_for_strict = COALESCE(?, allowed_for_strict),
 			updated_at = ? WHERE cloud_id = ? AND name = ?`,
@@ -66,7 +66,7 @@ func nullable[T any](p *T) any {
 // SetTransformationAllowedForStrict records allowed_for_strict for an unnamed transformation
 // (its canonical text).
 func (s *Store) SetTransformationAllowedForStrict(ctx context.Context, cloudID int64, transformation string, allowed bool) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO transformation_settings (cloud_id, transformation,
 			allowed_for_strict, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (cloud_id, transformation) DO UPDATE SET
@@ -320,7 +320,7 @@ type TransformationDelete struct {
 // returns how many derived files it deleted.
 func (s *Store) DeleteTransformation(ctx context.Context, d TransformationDelete) (int, error) {
 	var blobs []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		blobs = nil
 		var used string
 		if d.Named != "" {

@@ -43,7 +43,7 @@ func (s *Store) UsageLimitsOf(ctx context.Context, cloudID int64) (UsageLimits, 
 
 // SetUsageLimits replaces the cloud's plan and limits.
 func (s *Store) SetUsageLimits(ctx context.Context, cloudID int64, l UsageLimits) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO usage_limits (cloud_id, plan, objects, storage, bandwidth,
 			transformations) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (cloud_id) DO UPDATE SET plan = excluded.plan,
 			objects = excluded.objects, storage = excluded.storage, bandwidth = excluded.bandwidth,
@@ -70,7 +70,7 @@ func (s *Store) AddDeliveryUsage(ctx context.Context, counts []DeliveryUsage) er
 	if len(counts) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, u := range counts {
 			_, err := tx.ExecContext(ctx, `INSERT INTO usage_days (cloud_id, day, bandwidth, requests)
 				SELECT id, ?, ?, ? FROM clouds WHERE name = ?
