@@ -66,14 +66,15 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
 	defer cancel()
 	s.generations.Add(1)
-	src, err := os.ReadFile(s.store.BlobPath(v.asset.Blob))
+	src, err := readSource(s.store.BlobPath(v.asset.Blob))
 	if errors.Is(err, fs.ErrNotExist) {
 		return transform.Output{}, errBlobGone()
 	}
 	if err != nil {
 		return transform.Output{}, fmt.Errorf("read original: %w", err)
 	}
-	out, err := transform.Execute(ctx, transform.Source{Bytes: src}, v.chain, v.format,
+	defer releaseSource(src)
+	out, err := transform.Execute(ctx, transform.Source{Bytes: *src}, v.chain, v.format,
 		s.layerLoader(ctx, cloud), transform.Limits{MaxOutputPixels: s.cfg.MaxOutputPixels})
 	switch {
 	case errors.Is(err, transform.ErrInvalid), errors.Is(err, transform.ErrLayerNotFound):

@@ -30,17 +30,31 @@ func (b blobDir) path(name string) string {
 	return filepath.Join(b.filesDir(), filepath.FromSlash(name))
 }
 
-// place moves the finished temp file src to the blob called name: fsync the file, rename it into
-// place, fsync the directory, so that the blob is durable before any row refers to it.
-func (b blobDir) place(src, name string) error {
-	f, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("open temp blob: %w", err)
-	}
-	syncErr := f.Sync()
-	f.Close()
-	if syncErr != nil {
-		return fmt.Errorf("sync blob: %w", syncErr)
+// durability says whether place makes a blob survive a power failure before returning.
+type durability bool
+
+const (
+	// durable: originals and restored files, which nothing could make again.
+	durable durability = true
+	// rebuildable: derived files, a cache of their original. Skipping the two fsyncs saves
+	// most of what storing one costs; a file torn by a power failure is found by its size
+	// (see DerivedFile) and made again.
+	rebuildable durability = false
+)
+
+// place moves the finished temp file src to the blob called name. A durable blob is fsynced
+// before the rename and its directory after, so it is on disk before any row refers to it.
+func (b blobDir) place(src, name string, d durability) error {
+	if d == durable {
+		f, err := os.Open(src)
+		if err != nil {
+			return fmt.Errorf("open temp blob: %w", err)
+		}
+		syncErr := f.Sync()
+		f.Close()
+		if syncErr != nil {
+			return fmt.Errorf("sync blob: %w", syncErr)
+		}
 	}
 	dst := b.path(name)
 	dir := filepath.Dir(dst)
@@ -58,7 +72,10 @@ func (b blobDir) place(src, name string) error {
 			return fmt.Errorf("place blob: %w", err)
 		}
 	}
-	return syncDir(dir)
+	if d == durable {
+		return syncDir(dir)
+	}
+	return nil
 }
 
 // remove deletes a blob and the directories it leaves empty; a blob already gone is not an error.

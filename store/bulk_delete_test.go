@@ -11,8 +11,9 @@ import (
 // saveDerivedFile stores a variant of a made of body and returns it.
 func saveDerivedFile(t *testing.T, s *Store, a Asset, transformation, format string) Derived {
 	t.Helper()
-	d, err := s.SaveDerived(context.Background(), a, Derived{Transformation: transformation, Format: format, Bytes: 3, ETag: "d"},
-		tempWith(t, s, transformation+format))
+	body := transformation + format
+	d, err := s.SaveDerived(context.Background(), a, Derived{Transformation: transformation, Format: format, Bytes: int64(len(body)), ETag: "d"},
+		tempWith(t, s, body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -38,11 +39,25 @@ func (s *Store) PutCloud(ctx context.Context, c Cloud) (Cloud, error) {
 		}
 		return tx.QueryRowContext(ctx, "SELECT id FROM clouds WHERE name = ?", c.Name).Scan(&c.ID)
 	})
+	s.clouds.forget()
 	return c, err
 }
 
-// CloudByName returns the cloud called name, or ErrNotFound.
+// CloudByName returns the cloud called name, or ErrNotFound. Every request asks, so clouds
+// found are remembered until PutCloud, the only writer of clouds, changes one.
 func (s *Store) CloudByName(ctx context.Context, name string) (Cloud, error) {
+	c, ok, version := s.clouds.get(name)
+	if ok {
+		return c, nil
+	}
+	c, err := s.readCloud(ctx, name)
+	if err == nil {
+		s.clouds.put(c, version)
+	}
+	return c, err
+}
+
+func (s *Store) readCloud(ctx context.Context, name string) (Cloud, error) {
 	var c Cloud
 	err := s.reader.QueryRowContext(ctx,
 		"SELECT id, name, api_key, api_secret, strict_transformations FROM clouds WHERE name = ?", name).
@@ -72,4 +87,38 @@ func (s *Store) Clouds(ctx context.Context) ([]Cloud, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// cloudCache remembers clouds by name. A cloud read while PutCloud commits may be the old one:
+// put keeps it only if no forget happened since the get that preceded the read.
+type cloudCache struct {
+	mu      sync.RWMutex
+	version uint64
+	byName  map[string]Cloud
+}
+
+func (cc *cloudCache) get(name string) (Cloud, bool, uint64) {
+	cc.mu.RLock()
+	defer cc.mu.RUnlock()
+	c, ok := cc.byName[name]
+	return c, ok, cc.version
+}
+
+func (cc *cloudCache) put(c Cloud, readAt uint64) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.version != readAt {
+		return
+	}
+	if cc.byName == nil {
+		cc.byName = map[string]Cloud{}
+	}
+	cc.byName[c.Name] = c
+}
+
+func (cc *cloudCache) forget() {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.version++
+	cc.byName = nil
 }

@@ -31,6 +31,9 @@ type Store struct {
 	// may keep it while the number has not moved (see Generation).
 	generation atomic.Uint64
 
+	clouds cloudCache // CloudByName's answers
+	stmts  statements // prepared at Open
+
 	// afterBlobWrite, when set (tests only), runs after a blob is in place and before its row
 	// commits, so a test can inject the failure a crash would cause there.
 	afterBlobWrite func() error
@@ -70,6 +73,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
 	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}, lock: lock}
+	if s.stmts, err = prepareStatements(ctx, reader, writer); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.blobs.init(); err != nil {
 		s.Close()
 		return nil, err
@@ -108,6 +115,7 @@ const dbFileName = "cloudlet.db"
 // directory's lock. A failed checkpoint is returned: the data is safe in the WAL, but the
 // caller should know the shutdown was not clean.
 func (s *Store) Close() error {
+	s.stmts.close()
 	if s.reader != nil {
 		s.reader.Close()
 	}

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -22,7 +24,8 @@ type Derived struct {
 	ETag           string
 	CreatedAt      time.Time
 	// Requested is the transformation as asked for (canonical, named references unexpanded);
-	// SaveDerived records its use for the transformations listing. Not stored with the row.
+	// SaveDerived records its use (transformation_uses) for the transformations listing. Not
+	// stored with the row.
 	Requested string
 }
 
@@ -47,15 +50,19 @@ func scanDerived(r rowScanner) (Derived, error) {
 	return d, err
 }
 
-// DerivedFile returns the asset's variant for transformation and format, or ErrNotFound.
+// DerivedFile returns the asset's variant for transformation and format, or ErrNotFound. A
+// variant whose file is missing or not the size recorded (derived files are not fsynced: a
+// power failure can leave the row and lose the bytes) is not found either, so it is made again.
 func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format string) (Derived, error) {
-	d, err := scanDerived(s.reader.QueryRowContext(ctx, "SELECT "+derivedColumns+
-		" FROM derived WHERE id = ? AND asset = ?", DerivedID(a.AssetID, transformation, format), a.rowID))
+	d, err := scanDerived(s.stmts.derivedFile.QueryRowContext(ctx, DerivedID(a.AssetID, transformation, format), a.rowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Derived{}, ErrNotFound
 	}
 	if err != nil {
 		return Derived{}, fmt.Errorf("read derived: %w", err)
+	}
+	if st, err := os.Stat(s.blobs.path(d.Blob)); err != nil || st.Size() != d.Bytes {
+		return Derived{}, ErrNotFound
 	}
 	return d, nil
 }
@@ -67,29 +74,22 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
 	d.Blob = derivedBlobName(a.VersionID, d.ID)
 	d.CreatedAt = time.Now().UTC().Truncate(time.Second)
-	if err := s.blobs.place(src, d.Blob); err != nil {
+	if err := s.blobs.place(src, d.Blob, rebuildable); err != nil {
 		return Derived{}, err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var rowID int64
-		err := tx.QueryRowContext(ctx, "SELECT id FROM assets WHERE id = ? AND version_id = ?", a.rowID, a.VersionID).Scan(&rowID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO derived (id, asset, transformation, format, blob, bytes,
-			width, height, etag, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes,
-			width = excluded.width, height = excluded.height, etag = excluded.etag`,
-			d.ID, a.rowID, d.Transformation, d.Format, d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix())
+		res, err := tx.StmtContext(ctx, s.stmts.saveDerived).ExecContext(ctx, d.ID, d.Transformation, d.Format,
+			d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix(), a.rowID, a.VersionID)
 		if err != nil {
 			return fmt.Errorf("insert derived: %w", err)
 		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
+		}
 		if d.Requested != "" {
-			if err := recordTransformationUse(ctx, tx, a.CloudID, d.Requested); err != nil {
-				return err
+			_, err := tx.StmtContext(ctx, s.stmts.transformationUse).ExecContext(ctx, a.CloudID, d.Requested, time.Now().Unix())
+			if err != nil {
+				return fmt.Errorf("record use of %s: %w", d.Requested, err)
 			}
 		}
 		if s.afterBlobWrite != nil {

@@ -196,7 +196,7 @@ func TestDerivedLifecycle(t *testing.T) {
 	s, c := openTest(t)
 	ctx := context.Background()
 	a, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v1"), true)
-	d, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 3, ETag: "e"}, tempWith(t, s, "d1"))
+	d, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, tempWith(t, s, "d1"))
 	if err != nil || d.ID != DerivedID(a.AssetID, "c_fill,w_10", "jpg") {
 		t.Fatalf("save derived: %+v %v", d, err)
 	}
@@ -206,6 +206,20 @@ func TestDerivedLifecycle(t *testing.T) {
 	}
 	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "png"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("other format: %v", err)
+	}
+	// A file that lost its bytes (derived files are not fsynced) is not found, so it is made
+	// again; saving it again replaces it.
+	if err := os.Truncate(s.BlobPath(d.Blob), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "jpg"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("torn derived file: %v", err)
+	}
+	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, tempWith(t, s, "d1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "jpg"); err != nil {
+		t.Fatalf("derived made again: %v", err)
 	}
 	// An overwrite drops the old version's variants, rows and files.
 	a2, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v2"), true)
@@ -242,5 +256,23 @@ func TestNamedTransformations(t *testing.T) {
 	got, err := s.NamedTransformationByName(ctx, c.ID, "thumb")
 	if err != nil || got.Definition != "c_fill,w_20" || !got.AllowedForStrict {
 		t.Fatalf("named: %+v %v", got, err)
+	}
+}
+
+func TestCloudByNameSeesPutCloud(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	if got, err := s.CloudByName(ctx, "demo"); err != nil || got != c {
+		t.Fatalf("first read: %+v %v", got, err)
+	}
+	c.APISecret, c.StrictTransformations = "s2", true
+	if _, err := s.PutCloud(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.CloudByName(ctx, "demo"); err != nil || got != c {
+		t.Fatalf("after PutCloud: %+v %v, want %+v", got, err, c)
+	}
+	if _, err := s.CloudByName(ctx, "other"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown cloud: %v", err)
 	}
 }
