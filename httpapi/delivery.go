@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -263,7 +262,7 @@ func (s *Server) serveVariant(c echo.Context, cloud store.Cloud, v variant, d de
 		h.Set("Content-Disposition", attachmentHeader(name+"."+derived.Format))
 	}
 	if body != nil {
-		http.ServeContent(c.Response(), c.Request(), "", derived.CreatedAt, bytes.NewReader(body))
+		serveBytes(c, derived.CreatedAt, body)
 		return nil
 	}
 	return s.serveStored(c, s.store.BlobPath(derived.Blob), derived.CreatedAt)

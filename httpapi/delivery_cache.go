@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -78,18 +76,14 @@ const deliveryGenKey = "cloudlet.deliveryGen"
 func (s *Server) serveRemembered(c echo.Context) bool {
 	gen := s.store.Generation()
 	a := s.deliveries.get(c.Request().URL.EscapedPath(), gen)
-	var body io.ReadSeeker
-	switch {
-	case a != nil && a.body != nil:
-		body = bytes.NewReader(a.body)
-	case a != nil:
-		f, err := os.Open(a.path)
-		if err != nil {
+	var f *os.File
+	if a != nil && a.body == nil {
+		var err error
+		if f, err = os.Open(a.path); err != nil {
 			a = nil // removed since: the full path finds out what is there now
-			break
+		} else {
+			defer f.Close()
 		}
-		defer f.Close()
-		body = f
 	}
 	if a == nil {
 		c.Set(deliveryGenKey, gen) // for serveStored to remember the answer
@@ -99,7 +93,11 @@ func (s *Server) serveRemembered(c echo.Context) bool {
 	for k, v := range a.header {
 		h[k] = v
 	}
-	http.ServeContent(sendfileResponse{c.Response()}, c.Request(), "", a.modTime, body)
+	if a.body != nil {
+		serveBytes(c, a.modTime, a.body)
+	} else {
+		http.ServeContent(sendfileResponse{c.Response()}, c.Request(), "", a.modTime, f)
+	}
 	return true
 }
 

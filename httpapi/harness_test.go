@@ -61,6 +61,7 @@ func newTestServerAt(t *testing.T, cfg Config, dir string) *testServer {
 	}
 	ts := &testServer{t: t, store: st}
 	ts.srv = httptest.NewUnstartedServer(nil)
+	ts.srv.Listener = CorkConnections(ts.srv.Config, ts.srv.Listener)
 	ts.srv.Start()
 	cfg.PublicURL = ts.srv.URL
 	ts.api = New(cfg, st)

@@ -110,7 +110,7 @@ func decodeAPIPath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logRequests writes one structured line per request.
+// logRequests writes one structured line per request (LogAttrs: no allocation per value).
 func logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -118,10 +118,10 @@ func logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		res := c.Response()
-		slog.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path,
-			"status", res.Status, "bytes", res.Size, "ms", time.Since(start).Milliseconds(),
-			"remote", c.RealIP())
+		req, res := c.Request(), c.Response()
+		slog.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("method", req.Method),
+			slog.String("path", req.URL.Path), slog.Int("status", res.Status), slog.Int64("bytes", res.Size),
+			slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("remote", c.RealIP()))
 		return nil
 	}
 }
