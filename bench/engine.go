@@ -23,21 +23,36 @@ type engineResult struct {
 // cloudlet's executor does for it.
 var fitOptions = bimg.Options{Width: 300, Quality: 80, StripMetadata: true}
 
-// runEngine resizes src with fitOptions from concurrency goroutines for about d. The libvips
+// engineRun gathers the engine's measurements over one or more slices of time.
+type engineRun struct {
+	concurrency  int
+	latencies    []time.Duration
+	elapsed, cpu time.Duration
+}
+
+// runEngine resizes src with fitOptions from concurrency goroutines for about d.
+func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, error) {
+	run := engineRun{concurrency: concurrency}
+	if err := run.slice(src, d); err != nil {
+		return engineResult{}, err
+	}
+	return run.result(), nil
+}
+
+// slice resizes src with fitOptions from the run's goroutines for about d. The libvips
 // operation cache is off, as in cloudlet (whose first-time transforms never repeat an input):
 // the engine gets no help from resizing the same bytes again and again.
-func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, error) {
+func (run *engineRun) slice(src []byte, d time.Duration) error {
 	bimg.VipsCacheSetMax(0)
 	bimg.VipsCacheSetMaxMem(0)
 	var (
-		mu        sync.Mutex
-		latencies []time.Duration
-		firstErr  error
-		wg        sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
 	)
 	start, cpuStart := time.Now(), selfCPUTime()
 	deadline := start.Add(d)
-	for range concurrency {
+	for range run.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -53,24 +68,27 @@ func runEngine(src []byte, concurrency int, d time.Duration) (engineResult, erro
 				mine = append(mine, time.Since(t))
 			}
 			mu.Lock()
-			latencies = append(latencies, mine...)
+			run.latencies = append(run.latencies, mine...)
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), selfCPUTime()-cpuStart
-	if firstErr != nil {
-		return engineResult{}, firstErr
-	}
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	run.elapsed += time.Since(start)
+	run.cpu += selfCPUTime() - cpuStart
+	return firstErr
+}
+
+func (run *engineRun) result() engineResult {
+	lat := run.latencies
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	return engineResult{
-		Concurrency: concurrency,
-		Ops:         int64(len(latencies)),
-		OpsPerSec:   float64(len(latencies)) / elapsed.Seconds(),
-		P50MS:       percentileMS(latencies, 50),
-		P99MS:       percentileMS(latencies, 99),
-		CPUMSPerOp:  float64(cpu.Microseconds()) / 1000 / float64(max(1, len(latencies))),
-	}, nil
+		Concurrency: run.concurrency,
+		Ops:         int64(len(lat)),
+		OpsPerSec:   float64(len(lat)) / run.elapsed.Seconds(),
+		P50MS:       percentileMS(lat, 50),
+		P99MS:       percentileMS(lat, 99),
+		CPUMSPerOp:  float64(run.cpu.Microseconds()) / 1000 / float64(max(1, len(lat))),
+	}
 }
 
 // percentileMS is the p-th percentile of sorted durations, in milliseconds.

@@ -43,6 +43,24 @@ type loadResult struct {
 	CPUMSPerRequest float64 `json:"cpu_ms_per_request,omitempty"`
 }
 
+// add is r and a further slice of the same load together: requests, time and CPU add up; the
+// p50 is the slices' p50 weighted by their requests, the p99 and the maximum the largest.
+func (r loadResult) add(s loadResult) loadResult {
+	n := r.Requests + s.Requests
+	if n == 0 {
+		return r
+	}
+	weighted := func(a, b float64) float64 { return (a*float64(r.Requests) + b*float64(s.Requests)) / float64(n) }
+	sum := loadResult{
+		Requests: n, DurationUS: r.DurationUS + s.DurationUS,
+		SocketErrors: r.SocketErrors + s.SocketErrors, BadStatus: r.BadStatus + s.BadStatus,
+		P50US: int64(weighted(float64(r.P50US), float64(s.P50US))), P99US: max(r.P99US, s.P99US),
+		MaxUS: max(r.MaxUS, s.MaxUS), CPUMSPerRequest: weighted(r.CPUMSPerRequest, s.CPUMSPerRequest),
+	}
+	sum.RPS = float64(n) / (float64(sum.DurationUS) / 1e6)
+	return sum
+}
+
 // P50 and P99 are the latency percentiles in milliseconds.
 func (r loadResult) P50() float64 { return float64(r.P50US) / 1000 }
 func (r loadResult) P99() float64 { return float64(r.P99US) / 1000 }

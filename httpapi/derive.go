@@ -23,9 +23,10 @@ type variant struct {
 	requested string // the transformation as asked for: canonical, named references unexpanded
 }
 
-// derive returns the stored variant, generating it first when it does not exist. Concurrent
-// requests for one variant generate it once; generation is bounded by the transform limiter
-// and by a time limit, and is not cancelled when the first requester goes away.
+// derive returns the stored variant, generating it first when it does not exist, with its bytes
+// when they were generated now (nil when it was found stored): the answer needs no reading back.
+// Concurrent requests for one variant generate it once; generation is bounded by the transform
+// limiter and by a time limit, and is not cancelled when the first requester goes away.
 func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
 	if d, err := s.store.DerivedFile(ctx, v.asset, v.key, v.format); err == nil {
 		return d, nil, nil
@@ -35,7 +36,7 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 	id := store.DerivedID(v.asset.AssetID, v.key, v.format)
 	type made struct {
 		d    store.Derived
-		body []byte // set when the variant could not be stored (its asset changed meanwhile)
+		body []byte
 	}
 	res, err, _ := s.generating.Do(id, func() (any, error) {
 		out, err := s.render(ctx, cloud, v)
@@ -44,8 +45,8 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 		}
 		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
 		defer cancel()
-		d, body, err := s.storeDerived(storeCtx, v, out)
-		return made{d, body}, err
+		d, err := s.storeDerived(storeCtx, v, out)
+		return made{d, out.Bytes}, err
 	})
 	if err != nil {
 		return store.Derived{}, nil, err
@@ -87,14 +88,15 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 	return out, nil
 }
 
-// storeDerived writes a rendered variant to the derived store and records it.
-func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Output) (store.Derived, []byte, error) {
+// storeDerived writes a rendered variant to the derived store and records it. When its asset
+// changed while it was made, nothing is kept, and the variant is returned for this answer only.
+func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Output) (store.Derived, error) {
 	sum := md5.Sum(out.Bytes)
 	d := store.Derived{Transformation: v.key, Format: out.Format, Bytes: int64(len(out.Bytes)),
 		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:]), Requested: v.requested}
 	f, err := s.store.CreateTemp()
 	if err != nil {
-		return store.Derived{}, nil, err
+		return store.Derived{}, err
 	}
 	_, werr := f.Write(out.Bytes)
 	if cerr := f.Close(); werr == nil {
@@ -102,15 +104,14 @@ func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Outp
 	}
 	if werr != nil {
 		os.Remove(f.Name())
-		return store.Derived{}, nil, fmt.Errorf("write derived: %w", werr)
+		return store.Derived{}, fmt.Errorf("write derived: %w", werr)
 	}
 	saved, err := s.store.SaveDerived(ctx, v.asset, d, f.Name())
 	if errors.Is(err, store.ErrNotFound) {
-		// The asset changed while this ran: answer this request, keep nothing.
 		os.Remove(f.Name())
-		return d, out.Bytes, nil
+		return d, nil
 	}
-	return saved, nil, err
+	return saved, err
 }
 
 // layerLoader reads l_/u_ images from the same cloud's image/upload assets.

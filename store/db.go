@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -32,7 +30,6 @@ type Store struct {
 	generation atomic.Uint64
 
 	clouds cloudCache // CloudByName's answers
-	stmts  statements // prepared at Open
 
 	// afterBlobWrite, when set (tests only), runs after a blob is in place and before its row
 	// commits, so a test can inject the failure a crash would cause there.
@@ -73,10 +70,6 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
 	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}, lock: lock}
-	if s.stmts, err = prepareStatements(ctx, reader, writer); err != nil {
-		s.Close()
-		return nil, err
-	}
 	if err := s.blobs.init(); err != nil {
 		s.Close()
 		return nil, err
@@ -97,10 +90,7 @@ func openDB(path string, write bool) (*sql.DB, error) {
 	if write {
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
+	db := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + q.Encode()})
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -115,7 +105,6 @@ const dbFileName = "cloudlet.db"
 // directory's lock. A failed checkpoint is returned: the data is safe in the WAL, but the
 // caller should know the shutdown was not clean.
 func (s *Store) Close() error {
-	s.stmts.close()
 	if s.reader != nil {
 		s.reader.Close()
 	}

@@ -54,7 +54,8 @@ func scanDerived(r rowScanner) (Derived, error) {
 // variant whose file is missing or not the size recorded (derived files are not fsynced: a
 // power failure can leave the row and lose the bytes) is not found either, so it is made again.
 func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format string) (Derived, error) {
-	d, err := scanDerived(s.stmts.derivedFile.QueryRowContext(ctx, DerivedID(a.AssetID, transformation, format), a.rowID))
+	d, err := scanDerived(s.reader.QueryRowContext(ctx, "SELECT "+derivedColumns+" FROM derived WHERE id = ? AND asset = ?",
+		DerivedID(a.AssetID, transformation, format), a.rowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Derived{}, ErrNotFound
 	}
@@ -78,7 +79,12 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 		return Derived{}, err
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.stmts.saveDerived).ExecContext(ctx, d.ID, d.Transformation, d.Format,
+		// The row goes in only while the asset still has the version the file was made from.
+		res, err := tx.ExecContext(ctx, `INSERT INTO derived (id, asset, transformation, format, blob, bytes,
+			width, height, etag, created_at)
+			SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ? FROM assets WHERE id = ? AND version_id = ?
+			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes,
+			width = excluded.width, height = excluded.height, etag = excluded.etag`, d.ID, d.Transformation, d.Format,
 			d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix(), a.rowID, a.VersionID)
 		if err != nil {
 			return fmt.Errorf("insert derived: %w", err)
@@ -87,7 +93,8 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 			return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
 		}
 		if d.Requested != "" {
-			_, err := tx.StmtContext(ctx, s.stmts.transformationUse).ExecContext(ctx, a.CloudID, d.Requested, time.Now().Unix())
+			_, err := tx.ExecContext(ctx, `INSERT INTO transformation_uses (cloud_id, transformation, first_used_at)
+				VALUES (?, ?, ?) ON CONFLICT (cloud_id, transformation) DO NOTHING`, a.CloudID, d.Requested, time.Now().Unix())
 			if err != nil {
 				return fmt.Errorf("record use of %s: %w", d.Requested, err)
 			}
