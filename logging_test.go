@@ -1,34 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the flusher goroutine and the test together.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Info lines wait in memory; a warning is written at once, after the lines before it.
 func TestLogBufferHoldsInfoAndWritesWarningsAtOnce(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	buf := newLogBuffer(&out)
 	log := slog.New(flushingHandler{slog.NewTextHandler(buf, nil), buf}).With("server", "test")
 	log.Info("first")
@@ -46,7 +26,7 @@ func TestLogBufferHoldsInfoAndWritesWarningsAtOnce(t *testing.T) {
 // Nothing logged is lost when logging stops, however soon.
 func TestStopLoggingWritesWhatIsLeft(t *testing.T) {
 	defer slog.SetDefault(slog.Default())
-	var out lockedBuffer
+	var out syncBuffer
 	stop := startLogging(&out)
 	slog.Info("request", "path", "/x")
 	stop()
