@@ -72,6 +72,11 @@ func TestOnlineBackupAndRestore(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+	if t.Failed() { // say why a request failed
+		for _, line := range p.log.linesWith("request failed") {
+			t.Log(line)
+		}
+	}
 	if code := p.signal(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Fatalf("exit %d after SIGTERM", code)
 	}

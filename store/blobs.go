@@ -7,7 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
+
+// blobDirs orders the two things that change the directories under files/: place makes the
+// ones a blob needs (shared), remove prunes the ones it leaves empty (exclusive). Unordered, a
+// prune could take a directory from under a place between its mkdir and its rename.
+var blobDirs sync.RWMutex
 
 // blobDir holds the files of a data directory: finished blobs under files/, uploads in progress
 // under tmp/ (the same filesystem, so a finished temp file is renamed into place).
@@ -58,19 +64,14 @@ func (b blobDir) place(src, name string, d durability) error {
 	}
 	dst := b.path(name)
 	dir := filepath.Dir(dst)
-	// remove prunes the directories it leaves empty, so one may vanish between MkdirAll and
-	// Rename when another blob in it is removed at that moment: make it again and retry.
-	for attempt := 1; ; attempt++ {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("create blob dir: %w", err)
-		}
-		err := os.Rename(src, dst)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) || attempt == 5 {
-			return fmt.Errorf("place blob: %w", err)
-		}
+	blobDirs.RLock()
+	err := os.MkdirAll(dir, 0o750)
+	if err == nil {
+		err = os.Rename(src, dst)
+	}
+	blobDirs.RUnlock()
+	if err != nil {
+		return fmt.Errorf("place blob: %w", err)
 	}
 	if d == durable {
 		return syncDir(dir)
@@ -84,6 +85,8 @@ func (b blobDir) remove(name string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	blobDirs.Lock()
+	defer blobDirs.Unlock()
 	for dir := filepath.Dir(p); dir != b.filesDir() && len(dir) > len(b.filesDir()); dir = filepath.Dir(dir) {
 		if os.Remove(dir) != nil { // not empty (or gone): stop climbing
 			break
