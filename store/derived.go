@@ -24,7 +24,7 @@ type Derived struct {
 	ETag           string
 	CreatedAt      time.Time
 	// Requested is the transformation as asked for (canonical, named references unexpanded);
-	// SaveDerived records its use (transformation_uses) for the transformations listing. Not
+	// SaveDerived records its use (recordTransformationUse) for the transformations listing. Not
 	// stored with the row.
 	Requested string
 }
@@ -93,10 +93,8 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 			return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
 		}
 		if d.Requested != "" {
-			_, err := tx.ExecContext(ctx, `INSERT INTO transformation_uses (cloud_id, transformation, first_used_at)
-				VALUES (?, ?, ?) ON CONFLICT (cloud_id, transformation) DO NOTHING`, a.CloudID, d.Requested, time.Now().Unix())
-			if err != nil {
-				return fmt.Errorf("record use of %s: %w", d.Requested, err)
+			if err := recordTransformationUse(ctx, tx, a.CloudID, d.Requested); err != nil {
+				return err
 			}
 		}
 		if s.afterBlobWrite != nil {
