@@ -145,16 +145,20 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.IntVar(&cfg.http.AdminRateLimit, "admin-rate-limit", 5000, "Admin API calls per cloud per hour")
 	fs.Int64Var(&cfg.http.MaxOutputPixels, "max-output-pixels", 50_000_000, "largest derived image, width × height")
 	fs.DurationVar(&cfg.http.TransformTimeout, "transform-timeout", 30*time.Second, "time limit for generating one derived image")
-	// Two per CPU: libvips hands each image between its threads and waits on them, and one at a
-	// time per CPU leaves the CPUs idle in those waits (in-process, 2 cores: 2 at once made
-	// 165-172 images/s, 4 at once 183-206).
-	fs.IntVar(&cfg.http.MaxTransforms, "max-transforms", 2*runtime.GOMAXPROCS(0), "derived images generated at once")
+	// Four per CPU: libvips hands each image between its threads and waits on them, and a CPU
+	// with too few images idles in those waits (2 cores, first-time transforms at 8 connections:
+	// 2 at once per CPU made 2-7 % fewer images a second than 4). Large sources are held back by
+	// the memory budget instead.
+	fs.IntVar(&cfg.http.MaxTransforms, "max-transforms", 4*runtime.GOMAXPROCS(0), "derived images generated at once")
+	transformMiB := fs.Int64("transform-memory", httpapi.DefaultTransformMemory>>20,
+		"MiB the sources of images generated at once may take decoded (4 bytes a pixel)")
 	fs.IntVar(&cfg.http.TransformQueue, "transform-queue", 64, "requests that may wait for a generation slot before 503")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM/SIGINT, time given to requests in flight before they are cut off")
 	fs.VisitAll(func(f *flag.Flag) { envDefault(fs, f.Name) })
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	cfg.http.TransformMemory = *transformMiB << 20
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -171,7 +175,7 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	}
 	if cfg.http.MaxUploadBytes <= 0 || cfg.http.MaxSourcePixels <= 0 || cfg.http.AdminRateLimit <= 0 ||
 		cfg.http.FetchTimeout <= 0 || cfg.http.MaxOutputPixels <= 0 || cfg.http.TransformTimeout <= 0 ||
-		cfg.http.MaxTransforms <= 0 || cfg.http.TransformQueue < 0 || cfg.shutdownTimeout <= 0 {
+		cfg.http.MaxTransforms <= 0 || cfg.http.TransformMemory <= 0 || cfg.http.TransformQueue < 0 || cfg.shutdownTimeout <= 0 {
 		return cfg, errors.New("limits must be positive")
 	}
 	return cfg, nil

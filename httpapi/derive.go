@@ -59,7 +59,7 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 // time limit (which starts once a slot is had). Storing the result is left to the caller, out
 // of the slot: it waits on the disk, and the slot is for work on the CPU.
 func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (transform.Output, error) {
-	release, err := s.transforms.acquire(ctx)
+	release, err := s.transforms.acquire(ctx, imagePixels(v.asset.Width, v.asset.Height, v.asset.Pages))
 	if err != nil {
 		return transform.Output{}, err
 	}

@@ -26,8 +26,13 @@ type Config struct {
 	MaxOutputPixels  int64         // largest derived image, width × height
 	TransformTimeout time.Duration // time limit for generating one derived image
 	MaxTransforms    int           // derived images generated at once
+	TransformMemory  int64         // bytes the sources of images generated at once may take decoded; 0: DefaultTransformMemory
 	TransformQueue   int           // requests that may wait for a generation slot
 }
+
+// DefaultTransformMemory is the generation budget when the configuration sets none: eight 16 MP
+// sources, or two of the largest accepted by default (50 MP).
+const DefaultTransformMemory = 512 << 20
 
 // Server is cloudlet's HTTP front: the Upload API, the Admin API and delivery.
 type Server struct {
@@ -51,6 +56,9 @@ type Server struct {
 // New builds the server and its routes.
 func New(cfg Config, st *store.Store) *Server {
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if cfg.TransformMemory == 0 {
+		cfg.TransformMemory = DefaultTransformMemory
+	}
 	s := &Server{
 		cfg:     cfg,
 		store:   st,
@@ -58,7 +66,7 @@ func New(cfg Config, st *store.Store) *Server {
 		limiter: newRateLimiter(cfg.AdminRateLimit),
 		now:     time.Now,
 
-		transforms: newTransformLimiter(cfg.MaxTransforms, cfg.TransformQueue),
+		transforms: newTransformLimiter(cfg.MaxTransforms, cfg.TransformMemory, cfg.TransformQueue),
 		remote:     newRemoteOrigins(cfg.RemoteTypes),
 	}
 	e := echo.New()

@@ -153,7 +153,7 @@ func TestTransformQueueFullIs503(t *testing.T) {
 	cfg.MaxTransforms, cfg.TransformQueue = 1, 0
 	ts := newTestServer(t, cfg)
 	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.png", testdata(t, "alpha.png"))
-	release, err := ts.api.transforms.acquire(context.Background())
+	release, err := ts.api.transforms.acquire(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

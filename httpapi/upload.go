@@ -323,7 +323,7 @@ func (s *Server) inspect(ctx context.Context, cloud store.Cloud, src *uploadSour
 // refuse corrupt files, and applies the upload's incoming `transformation` and `format`. It
 // returns the bytes to store and what they are.
 func (s *Server) acceptImage(ctx context.Context, cloud store.Cloud, data []byte, info transform.Info, src *uploadSource, opts uploadOptions) ([]byte, transform.Info, error) {
-	pixels := int64(info.Width) * int64(info.Height) * int64(max(info.Pages, 1))
+	pixels := imagePixels(info.Width, info.Height, info.Pages)
 	if pixels > s.cfg.MaxSourcePixels {
 		return nil, info, badRequest("Image is too large: %dx%d with %d pages is %d pixels, the maximum is %d",
 			info.Width, info.Height, max(info.Pages, 1), pixels, s.cfg.MaxSourcePixels)
@@ -342,7 +342,7 @@ func (s *Server) acceptImage(ctx context.Context, cloud store.Cloud, data []byte
 	var err error
 	switch {
 	case len(opts.incoming.Components) > 0:
-		out, err = s.applyIncoming(ctx, cloud, data, opts.incoming, target)
+		out, err = s.applyIncoming(ctx, cloud, data, pixels, opts.incoming, target)
 	case target != info.Format:
 		out, err = transform.Convert(data, target)
 	default:
@@ -365,9 +365,9 @@ func (s *Server) acceptImage(ctx context.Context, cloud store.Cloud, data []byte
 	return out, outInfo, nil
 }
 
-// applyIncoming runs an upload's incoming transformation: the result, not the upload, becomes
-// the stored original.
-func (s *Server) applyIncoming(ctx context.Context, cloud store.Cloud, data []byte, chain transform.Chain, format string) ([]byte, error) {
+// applyIncoming runs an upload's incoming transformation over data (pixels in all: width ×
+// height × pages): the result, not the upload, becomes the stored original.
+func (s *Server) applyIncoming(ctx context.Context, cloud store.Cloud, data []byte, pixels int64, chain transform.Chain, format string) ([]byte, error) {
 	expanded, err := s.expandNamed(ctx, cloud, chain)
 	if err != nil {
 		return nil, err
@@ -375,7 +375,7 @@ func (s *Server) applyIncoming(ctx context.Context, cloud store.Cloud, data []by
 	if !transform.CanWrite(format) {
 		return nil, fmt.Errorf("%w: %s", transform.ErrUnsupportedFormat, format)
 	}
-	release, err := s.transforms.acquire(ctx)
+	release, err := s.transforms.acquire(ctx, pixels)
 	if err != nil {
 		return nil, err
 	}
