@@ -60,14 +60,18 @@ func main() {
 		os.Exit(2)
 	}
 	stopLogging := startLogging(os.Stderr)
-	err = serve(cfg)
-	if err != nil {
+	code := 0
+	if ln, err := inheritedListener(); err != nil {
 		slog.Error("cloudlet stopped", "err", err)
+		code = 1
+	} else if ln == nil {
+		code = supervise(cfg)
+	} else if err := serve(cfg, ln); err != nil {
+		slog.Error("cloudlet stopped", "err", err)
+		code = 1
 	}
 	stopLogging()
-	if err != nil {
-		os.Exit(1)
-	}
+	os.Exit(code)
 }
 
 // serveConfig is everything `cloudlet serve` is told.
@@ -225,10 +229,12 @@ func newDemoCloud() store.Cloud {
 		APISecret: base64.RawURLEncoding.EncodeToString(secret)[:27]}
 }
 
-func serve(cfg serveConfig) error {
+// serve is the server process: the HTTP API on ln (the supervisor's socket) over the data
+// directory, until SIGTERM or SIGINT.
+func serve(cfg serveConfig, ln net.Listener) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := store.Open(ctx, cfg.data)
+	st, err := openStore(ctx, cfg.data)
 	if err != nil {
 		return err
 	}
@@ -252,10 +258,6 @@ func serve(cfg serveConfig) error {
 			return err
 		}
 		clouds = append(clouds, c)
-	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
 	}
 	printSetup(clouds[0], cfg.http.PublicURL)
 	api := httpapi.New(cfg.http, st)
@@ -289,6 +291,23 @@ func serve(cfg serveConfig) error {
 	}
 	slog.Info("stopped")
 	return nil
+}
+
+// openStore opens the data directory. A directory still held is waited for a moment: the
+// server of a supervisor that was just killed dies with it, but not in the same instant.
+func openStore(ctx context.Context, dir string) (*store.Store, error) {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, err := store.Open(ctx, dir)
+		if !errors.Is(err, store.ErrLocked) || time.Now().After(deadline) {
+			return st, err
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
 }
 
 // printSetup tells the person who started cloudlet how to point an SDK at it.

@@ -145,8 +145,18 @@ func (p *cloudletProc) signal(sig os.Signal, within time.Duration) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-// pid is the process id, for reading /proc.
-func (p *cloudletProc) pid() int { return p.cmd.Process.Pid }
+// pid is the id of the server process (the child of the supervisor started), for reading /proc
+// and for signals; 0 when there is none at the moment (between a crash and its restart).
+func (p *cloudletProc) pid() int {
+	sup := strconv.Itoa(p.cmd.Process.Pid)
+	children, err := os.ReadFile(filepath.Join("/proc", sup, "task", sup, "children"))
+	if err != nil {
+		return 0
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
+	pid, _ := strconv.Atoi(first)
+	return pid
+}
 
 // syncBuffer collects a child's output from several goroutines.
 type syncBuffer struct {

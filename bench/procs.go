@@ -20,6 +20,9 @@ type process struct {
 	name string
 	cmd  *exec.Cmd
 	url  string // http://127.0.0.1:port
+	// supervised: the started process runs the server as its child (cloudlet serve), and the
+	// child is what is measured.
+	supervised bool
 
 	waitDone chan struct{} // closed once the process has exited
 }
@@ -84,9 +87,30 @@ func (p *process) stop() {
 	}
 }
 
-// memoryKiB reads the process's resident set now (VmRSS) and its peak so far (VmHWM).
+// procDir is the /proc directory of the process serving: the started one, or its child.
+func (p *process) procDir() (string, error) {
+	pid := strconv.Itoa(p.cmd.Process.Pid)
+	if !p.supervised {
+		return filepath.Join("/proc", pid), nil
+	}
+	children, err := os.ReadFile(filepath.Join("/proc", pid, "task", pid, "children"))
+	if err != nil {
+		return "", err
+	}
+	child, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
+	if child == "" {
+		return "", fmt.Errorf("%s: no server process under the supervisor", p.name)
+	}
+	return filepath.Join("/proc", child), nil
+}
+
+// memoryKiB reads the server's resident set now (VmRSS) and its peak so far (VmHWM).
 func (p *process) memoryKiB() (rss, peak int64, err error) {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "status"))
+	dir, err := p.procDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	f, err := os.Open(filepath.Join(dir, "status"))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -114,9 +138,13 @@ func (p *process) memoryKiB() (rss, peak int64, err error) {
 // clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's CPU times (100 on Linux).
 const clockTicks = 100
 
-// cpuTime is the CPU time the process has used so far (user and system, all threads).
+// cpuTime is the CPU time the server has used so far (user and system, all threads).
 func (p *process) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "stat"))
+	dir, err := p.procDir()
+	if err != nil {
+		return 0, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
 		return 0, err
 	}

@@ -17,8 +17,12 @@ func startCloudlet(bin, dataDir, work, label string) (*process, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	return startProcess(label, filepath.Join(work, label+".log"), port, "/", nil, bin, "serve",
+	p, err := startProcess(label, filepath.Join(work, label+".log"), port, "/", nil, bin, "serve",
 		"--addr", addr, "--data", dataDir, "--cloud", cloudURL(), "--admin-rate-limit", "1000000000")
+	if err == nil {
+		p.supervised = true
+	}
+	return p, err
 }
 
 // startFileServer runs Go's http.FileServer over dir in a process of its own (this program,
