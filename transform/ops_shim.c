@@ -136,7 +136,7 @@ op_load(const void *buf, size_t len, int page, int n, int multi, VipsImage **out
 }
 
 int
-op_header(const void *buf, size_t len, int *width, int *height, int *pages)
+op_header(const void *buf, size_t len, int *width, int *height)
 {
 	VipsSource *source;
 	VipsImage *image;
@@ -150,7 +150,6 @@ op_header(const void *buf, size_t len, int *width, int *height, int *pages)
 
 	*width = image->Xsize;
 	*height = vips_image_get_page_height(image);
-	*pages = vips_image_get_n_pages(image);
 	g_object_unref(image);
 
 	return 0;

@@ -41,8 +41,8 @@ void op_disable_cache(void);
 // op_load decodes a copy of buf: pages [page, page + n) stacked (n = -1: to
 // the end) when multi, else the loader's default page.
 int op_load(const void *buf, size_t len, int page, int n, int multi, VipsImage **out);
-// op_header reads width, height and pages of encoded bytes without decoding.
-int op_header(const void *buf, size_t len, int *width, int *height, int *pages);
+// op_header reads the width and page height of encoded bytes without decoding.
+int op_header(const void *buf, size_t len, int *width, int *height);
 // op_copy_metadata copies in with the EXIF, XMP and IPTC blocks of encoded bytes buf.
 int op_copy_metadata(VipsImage *in, const void *buf, size_t len, VipsImage **out);
 void op_size(VipsImage *image, int *width, int *height, int *bands);

@@ -68,7 +68,7 @@ func (r *run) finish(c *canvas, e encoding) (Output, error) {
 		return Output{}, err
 	}
 	if ok {
-		w, h, _, err := encodedSize(b)
+		w, h, err := encodedSize(b)
 		if err != nil {
 			return Output{}, err
 		}
