@@ -142,34 +142,6 @@ func bimgReads(format string, b []byte) bool {
 	return false
 }
 
-// jpegComponents reads the number of colour components from a JPEG's frame header (4 for
-// CMYK), 0 when it finds none.
-func jpegComponents(b []byte) int {
-	for i := 2; i+9 < len(b); {
-		if b[i] != 0xff {
-			return 0
-		}
-		marker := b[i+1]
-		switch {
-		case marker == 0xff: // fill byte
-			i++
-			continue
-		case marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01:
-			i += 2
-			continue
-		case marker == 0xda || marker == 0xd9: // start of scan, end of image
-			return 0
-		}
-		length := int(b[i+2])<<8 | int(b[i+3])
-		// SOF0-SOF15, except DHT (c4), JPG (c8) and DAC (cc).
-		if marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc {
-			return int(b[i+9])
-		}
-		i += 2 + length
-	}
-	return 0
-}
-
 // pageOf is the chain's last pg_, 0 when none.
 func pageOf(chain Chain) int {
 	page := 0

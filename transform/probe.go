@@ -80,8 +80,11 @@ func Probe(b []byte) (Info, error) {
 
 // probeGeometry is Probe without the EXIF tags, which cost more to read than the rest: what
 // Execute needs of a source it is given without its Info. The orientation is libvips' own
-// reading of the same tag.
+// reading of the same tag. A JPEG's header is read in Go (jpegGeometry).
 func probeGeometry(b []byte) (Info, error) {
+	if info, ok := jpegGeometry(b); ok {
+		return info, nil
+	}
 	info, h, err := probeHeader(b)
 	if err != nil {
 		return Info{}, err
