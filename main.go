@@ -61,12 +61,15 @@ func main() {
 	}
 	stopLogging := startLogging(os.Stderr)
 	code := 0
-	if ln, err := inheritedListener(); err != nil {
-		slog.Error("cloudlet stopped", "err", err)
-		code = 1
-	} else if ln == nil {
-		code = supervise(cfg)
-	} else if err := serve(cfg, ln); err != nil {
+	ln, err := inheritedListener()
+	switch {
+	case err != nil:
+	case ln == nil:
+		code, err = supervise(cfg)
+	default:
+		err = serve(cfg, ln)
+	}
+	if err != nil {
 		slog.Error("cloudlet stopped", "err", err)
 		code = 1
 	}

@@ -47,26 +47,23 @@ const (
 )
 
 // supervise listens on cfg.addr and keeps a server process running on that socket until it
-// stops by itself or on SIGTERM/SIGINT (passed on to it); it returns the exit code.
-func supervise(cfg serveConfig) int {
+// stops by itself or on SIGTERM/SIGINT (passed on to it); it returns the server's exit code.
+func supervise(cfg serveConfig) (int, error) {
 	// The server is told to die with the supervisor (Pdeathsig), which the kernel ties to the
 	// thread that started it: that thread must stay, so the goroutine keeps it.
 	runtime.LockOSThread()
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		slog.Error("cloudlet stopped", "err", err)
-		return 1
+		return 0, err
 	}
 	defer ln.Close()
 	sock, err := ln.(*net.TCPListener).File()
 	if err != nil {
-		slog.Error("cloudlet stopped", "err", err)
-		return 1
+		return 0, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		slog.Error("cloudlet stopped", "err", err)
-		return 1
+		return 0, err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -82,11 +79,10 @@ func supervise(cfg serveConfig) int {
 		started := time.Now()
 		state, err := runServer(ctx, stopping, self, sock)
 		if err != nil {
-			slog.Error("cloudlet stopped", "err", err)
-			return 1
+			return 0, err
 		}
 		if ctx.Err() != nil || !crashed(state) {
-			return exitCode(state)
+			return exitCode(state), nil
 		}
 		if time.Since(started) > crashLoopWindow {
 			delay = restartDelay
@@ -96,7 +92,7 @@ func supervise(cfg serveConfig) int {
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			return 0
+			return 0, nil
 		}
 		delay = min(2*delay, maxRestartDelay)
 	}
