@@ -61,13 +61,13 @@ func main() {
 	}
 	stopLogging := startLogging(os.Stderr)
 	code := 0
-	ln, err := inheritedListener()
+	ln, stopAsked, err := inheritedServer()
 	switch {
 	case err != nil:
 	case ln == nil:
 		code, err = supervise(cfg)
 	default:
-		err = serve(cfg, ln)
+		err = serve(cfg, ln, stopAsked)
 	}
 	if err != nil {
 		slog.Error("cloudlet stopped", "err", err)
@@ -233,8 +233,8 @@ func newDemoCloud() store.Cloud {
 }
 
 // serve is the server process: the HTTP API on ln (the supervisor's socket) over the data
-// directory, until SIGTERM or SIGINT.
-func serve(cfg serveConfig, ln net.Listener) error {
+// directory, until SIGTERM or SIGINT, or until stopAsked is closed (the supervisor's stop).
+func serve(cfg serveConfig, ln net.Listener, stopAsked <-chan struct{}) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := openStore(ctx, cfg.data)
@@ -276,6 +276,7 @@ func serve(cfg serveConfig, ln net.Listener) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-stopAsked:
 	}
 	stop() // a second signal stops the process at once
 	slog.Info("shutting down: finishing requests in flight", "timeout", cfg.shutdownTimeout)

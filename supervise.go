@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,22 +21,32 @@ import (
 // backlog instead of being refused, and only the requests in flight are lost. What was
 // answered is on disk either way (a crash is a SIGKILL to the store; see crash_test.go).
 
-// servingEnv marks the server process: the listening socket is its file descriptor 3.
+// servingEnv marks the server process: the listening socket is its file descriptor 3, and
+// file descriptor 4 the read end of a pipe the supervisor closes to ask it to stop. A pipe
+// rather than a signal: under systemd a stop signals every process of the service, and the
+// server taking a second SIGTERM from its supervisor would stop at once instead of finishing
+// its requests.
 const servingEnv = "CLOUDLET_SERVING_FD"
 
-// inheritedListener is the socket the supervisor handed over, or nil when this process is the
-// supervisor.
-func inheritedListener() (net.Listener, error) {
+// inheritedServer is what the supervisor handed over: the socket, and a channel closed when
+// the supervisor asks the server to stop. ln is nil when this process is the supervisor.
+func inheritedServer() (ln net.Listener, stopAsked <-chan struct{}, err error) {
 	if os.Getenv(servingEnv) != "3" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	f := os.NewFile(3, "cloudlet-listener")
-	defer f.Close()
-	ln, err := net.FileListener(f)
-	if err != nil {
-		return nil, fmt.Errorf("inherited listener: %w", err)
+	sock := os.NewFile(3, "cloudlet-listener")
+	defer sock.Close()
+	if ln, err = net.FileListener(sock); err != nil {
+		return nil, nil, fmt.Errorf("inherited listener: %w", err)
 	}
-	return ln, nil
+	asked := make(chan struct{})
+	go func() {
+		pipe := os.NewFile(4, "cloudlet-stop")
+		io.Copy(io.Discard, pipe) // returns at the end of the pipe: the supervisor closed it
+		pipe.Close()
+		close(asked)
+	}()
+	return ln, asked, nil
 }
 
 // Restarts after a crash wait restartDelay, doubling (to at most maxRestartDelay) while the
@@ -99,17 +110,24 @@ func supervise(cfg serveConfig) (int, error) {
 }
 
 // runServer runs one server process on sock until it exits. On a signal to the supervisor it
-// calls stopping and passes SIGTERM on (the server then finishes its requests in flight); a
-// second signal, no longer handled, ends the supervisor and with it the server at once.
+// calls stopping and closes the server's stop pipe (the server then finishes its requests in
+// flight); a second signal, no longer handled, ends the supervisor and with it the server at
+// once.
 func runServer(ctx context.Context, stopping func(), self string, sock *os.File) (*os.ProcessState, error) {
+	stopRead, stopWrite, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer stopWrite.Close()
 	cmd := exec.Command(self, os.Args[1:]...)
 	cmd.Env = append(os.Environ(), servingEnv+"=3")
-	cmd.ExtraFiles = []*os.File{sock}
+	cmd.ExtraFiles = []*os.File{sock, stopRead}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// Its own process group: a terminal's Ctrl-C reaches the supervisor only, which passes on
-	// one SIGTERM (two signals would stop the server without finishing its requests).
+	// Its own process group: a terminal's Ctrl-C reaches the supervisor only.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	stopRead.Close()
+	if err != nil {
 		return nil, fmt.Errorf("start the server process: %w", err)
 	}
 	exited := make(chan error, 1)
@@ -118,7 +136,7 @@ func runServer(ctx context.Context, stopping func(), self string, sock *os.File)
 	case <-exited:
 	case <-ctx.Done():
 		stopping()
-		cmd.Process.Signal(syscall.SIGTERM)
+		stopWrite.Close()
 		<-exited
 	}
 	return cmd.ProcessState, nil

@@ -81,3 +81,32 @@ func TestServerDiesWithItsSupervisor(t *testing.T) {
 		t.Fatalf("ping after restart: %d %v", status, err)
 	}
 }
+
+// TestStopSignalledToBothProcesses is a stop as systemd makes it (KillMode=control-group):
+// SIGTERM to the supervisor and to the server at once. The server must still finish the upload
+// in flight: the supervisor asks it to stop through a pipe, not with a second signal.
+func TestStopSignalledToBothProcesses(t *testing.T) {
+	dir := t.TempDir()
+	p := startCloudlet(t, dir)
+	pid := serverPID(t, p, 0)
+	file := randomBytes(rand.New(rand.NewPCG(4, 4)), 256<<10)
+	u := startSlowUpload(t, p, "in-flight.bin", file)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if status := u.finish(t); status != http.StatusOK {
+		t.Fatalf("upload in flight: status %d\n%s", status, p.log.String())
+	}
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10s after SIGTERM:\n%s", p.log.String())
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, p.log.String())
+	}
+	assertRowsMatchFiles(t, dir)
+}
