@@ -58,7 +58,7 @@ const (
 )
 
 // supervise listens on cfg.addr and keeps a server process running on that socket until it
-// stops by itself or on SIGTERM/SIGINT (passed on to it); it returns the server's exit code.
+// stops by itself or, on SIGTERM/SIGINT, is asked to stop; it returns the server's exit code.
 func supervise(cfg serveConfig) (int, error) {
 	// The server is told to die with the supervisor (Pdeathsig), which the kernel ties to the
 	// thread that started it: that thread must stay, so the goroutine keeps it.
