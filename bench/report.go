@@ -137,7 +137,7 @@ func printTable(w io.Writer, r *results) {
 	fmt.Fprintf(tw, "peak RSS, 8 concurrent 24 MP transforms\t\t\t\t\t%.0f MiB\n", r.PeakRSS.PeakMiB)
 	fmt.Fprintf(tw, "peak RSS, main server over all phases\t\t\t\t\t%.0f MiB\n", r.ServerPeakRSSMiB)
 	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %.2f — "+
-		"unlike the req/s ratio, barely moved by other load on the machine\n",
+		"what the req/s ratio comes to when both keep the CPUs busy\n",
 		r.TransformCPUEfficiency)
 	fmt.Fprintln(tw, "\ntarget\tmeasured\tgoal\tresult\t\t")
 	for _, t := range r.Targets {
