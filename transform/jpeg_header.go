@@ -64,30 +64,27 @@ func jpegComponents(b []byte) int {
 }
 
 // jpegGeometry is probeGeometry for a JPEG: size from the frame header and orientation from the
-// first EXIF block, as libvips reads them. ok is false when b is not a JPEG or its header holds
-// anything this does not follow (no frame header, an EXIF block it cannot read): libvips then
-// reads it.
+// EXIF block, as libvips reads them. ok is false when b is not a JPEG or its header holds
+// anything this does not follow (no frame header, an EXIF block it cannot read, two EXIF
+// blocks): libvips then reads it.
 func jpegGeometry(b []byte) (info Info, ok bool) {
 	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
 		return Info{}, false
 	}
-	exifRead, exifOK := false, true
+	exifBlocks, exifOK := 0, true
 	walked := walkJPEG(b, func(marker byte, payload []byte) bool {
 		switch {
-		case marker == 0xe1 && !exifRead && bytes.HasPrefix(payload, []byte("Exif\x00\x00")):
-			exifRead = true
+		case marker == 0xe1 && bytes.HasPrefix(payload, []byte("Exif\x00\x00")):
+			exifBlocks++
 			info.Orientation, exifOK = exifOrientation(payload[6:])
-			return exifOK
-		case isFrameHeader(marker):
-			if len(payload) >= 6 {
-				info.Height = int(payload[1])<<8 | int(payload[2])
-				info.Width = int(payload[3])<<8 | int(payload[4])
-			}
-			return false
+			return exifOK && exifBlocks == 1
+		case isFrameHeader(marker) && len(payload) >= 6:
+			info.Height = int(payload[1])<<8 | int(payload[2])
+			info.Width = int(payload[3])<<8 | int(payload[4])
 		}
-		return true
+		return true // to the first scan: an EXIF block may follow the frame header
 	})
-	if !walked || !exifOK || info.Width == 0 || info.Height == 0 {
+	if !walked || !exifOK || exifBlocks > 1 || info.Width == 0 || info.Height == 0 {
 		return Info{}, false
 	}
 	info.Format, info.Pages = "jpg", 1

@@ -58,12 +58,22 @@ func TestJPEGGeometryMatchesLibvips(t *testing.T) {
 		cases[fmt.Sprint("II orientation ", o)] = withOrientation(plain, o)
 		cases[fmt.Sprint("MM orientation ", o)] = bigEndianOrientation(plain, o)
 	}
+	// An EXIF block after the frame header: moved from after SOI to after SOF0.
+	late := withOrientation(plain, 6)
+	seg := late[2 : 2+2+int(binary.BigEndian.Uint16(late[4:]))]
+	rest := append([]byte{}, late[2+len(seg):]...)
+	sof := bytes.Index(rest, []byte{0xff, 0xc0})
+	sofEnd := sof + 2 + int(binary.BigEndian.Uint16(rest[sof+2:]))
+	cases["EXIF after the frame header"] = append(append(append(append([]byte{}, late[:2]...), rest[:sofEnd]...), seg...), rest[sofEnd:]...)
 	gray := image.NewGray(image.Rect(0, 0, 5, 9))
 	var g bytes.Buffer
 	if err := jpeg.Encode(&g, gray, nil); err != nil {
 		t.Fatal(err)
 	}
 	cases["grey"] = g.Bytes()
+	if got, _ := jpegGeometry(cases["EXIF after the frame header"]); got.Orientation != 6 {
+		t.Errorf("EXIF after the frame header: orientation %d, want 6", got.Orientation)
+	}
 	for name, b := range cases {
 		got, ok := jpegGeometry(b)
 		if !ok {
@@ -89,6 +99,7 @@ func TestJPEGGeometryLeavesTheUnreadableToLibvips(t *testing.T) {
 		"truncated header": plain[:20],
 		"LONG orientation": longOrientation,
 		"bad TIFF order":   bytes.Replace(withOrientation(plain, 3), []byte("Exif\x00\x00II"), []byte("Exif\x00\x00XX"), 1),
+		"two EXIF blocks":  withOrientation(withOrientation(plain, 3), 6),
 	} {
 		if info, ok := jpegGeometry(b); ok {
 			t.Errorf("%s: read as %+v", name, info)
