@@ -23,16 +23,11 @@ type variant struct {
 	requested string // the transformation as asked for: canonical, named references unexpanded
 }
 
-// derive returns the stored variant, generating it first when it does not exist, with its bytes
-// when they were generated now (nil when it was found stored): the answer needs no reading back.
-// Concurrent requests for one variant generate it once; generation is bounded by the transform
-// limiter and by a time limit, and is not cancelled when the first requester goes away.
+// derive generates and stores a variant its caller did not find stored, and returns it with its
+// bytes: the answer needs no reading back. Concurrent requests for one variant generate it once;
+// generation is bounded by the transform limiter and by a time limit, and is not cancelled when
+// the first requester goes away.
 func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (store.Derived, []byte, error) {
-	if d, err := s.store.DerivedFile(ctx, v.asset, v.key, v.format); err == nil {
-		return d, nil, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return store.Derived{}, nil, err
-	}
 	id := store.DerivedID(v.asset.AssetID, v.key, v.format)
 	type made struct {
 		d    store.Derived

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"cloudlet/store"
@@ -71,10 +72,11 @@ func (s *Server) generateEager(ctx context.Context, cloud store.Cloud, a store.A
 		v := variant{asset: a, chain: resolved, key: resolved.Canonical(), format: resolved.OutputFormat(spec.format, a.Format),
 			requested: spec.chain.Canonical()}
 		d, err := s.store.DerivedFile(ctx, a, v.key, v.format)
+		if errors.Is(err, store.ErrNotFound) {
+			d, _, err = s.derive(ctx, cloud, v)
+		}
 		if err != nil {
-			if d, _, err = s.derive(ctx, cloud, v); err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
 		u := s.derivedURL(cloud.Name, a, spec.text, d.Format)
 		out = append(out, eagerJSON{Transformation: spec.text, Width: d.Width, Height: d.Height,
