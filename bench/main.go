@@ -62,6 +62,7 @@ func run(cfg config) error {
 	if err := os.Chmod(work, 0o755); err != nil {
 		return err
 	}
+	spreadSubdirectories(work)
 	if cfg.keep {
 		fmt.Println("work directory:", work)
 	} else {

@@ -56,7 +56,10 @@ func (b *bench) run() (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(b.work, "data")
+	data, err := newDataDir(b.work, "data")
+	if err != nil {
+		return nil, err
+	}
 	_, warm := b.transformSources()
 	step(fmt.Sprintf("seeding %d catalogue assets and %d transform sources", b.cfg.catalog, warm+1))
 	t := time.Now()
@@ -337,7 +340,10 @@ func (b *bench) peakRSS(res *results) error {
 	if err != nil {
 		return err
 	}
-	data := filepath.Join(b.work, "data-24mp")
+	data, err := newDataDir(b.work, "data-24mp")
+	if err != nil {
+		return err
+	}
 	if err := seed(data, seedSet{prefix: "big", count: 16, file: big, width: 6000, height: 4000}); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // blobDirs orders the two things that change the directories under files/: place makes the
@@ -65,9 +66,11 @@ func (b blobDir) place(src, name string, d durability) error {
 	dst := b.path(name)
 	dir := filepath.Dir(dst)
 	blobDirs.RLock()
-	err := os.MkdirAll(dir, 0o750)
-	if err == nil {
-		err = os.Rename(src, dst)
+	err := rename(src, dst)
+	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
+		if err = os.MkdirAll(dir, 0o750); err == nil {
+			err = rename(src, dst)
+		}
 	}
 	blobDirs.RUnlock()
 	if err != nil {
@@ -75,6 +78,16 @@ func (b blobDir) place(src, name string, d durability) error {
 	}
 	if d == durable {
 		return syncDir(dir)
+	}
+	return nil
+}
+
+// rename is os.Rename without its look at the destination first (which refuses to rename over a
+// directory, which a blob name never is): on a first-time request's path that lookup of a name
+// not there yet cost as much as the rename itself.
+func rename(src, dst string) error {
+	if err := syscall.Rename(src, dst); err != nil {
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
 	}
 	return nil
 }

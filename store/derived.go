@@ -35,9 +35,11 @@ func DerivedID(assetID, transformation, format string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// derivedBlobName keeps a variant in a directory of the version it was made from.
+// derivedBlobName names a variant's file after the version it was made from and its own id, in
+// one of 256 directories that all versions share: the first variant of a version makes a file
+// and no directory (a new directory is a second inode to allocate, on a request's path).
 func derivedBlobName(versionID, id string) string {
-	return "derived/" + versionID[:2] + "/" + versionID + "/" + id
+	return "derived/" + versionID[:2] + "/" + versionID + "-" + id
 }
 
 const derivedColumns = "id, transformation, format, blob, bytes, width, height, etag, created_at"

@@ -1,5 +1,5 @@
--- Derived files: one per (asset, canonical transformation, output format). The blob lives in a
--- directory of the asset's version, so an overwrite drops exactly the old version's files.
+-- Derived files: one per (asset, canonical transformation, output format). The blob is named
+-- after the asset's version, so an overwrite drops exactly the old version's files (by row).
 CREATE TABLE derived (
     id             TEXT    PRIMARY KEY, -- 32 hex, stable for (asset_id, transformation, format)
     asset          INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
