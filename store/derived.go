@@ -24,8 +24,7 @@ type Derived struct {
 	ETag           string
 	CreatedAt      time.Time
 	// Requested is the transformation as asked for (canonical, named references unexpanded);
-	// SaveDerived records its use (recordTransformationUse) for the transformations listing. Not
-	// stored with the row.
+	// saving the row records its use for the transformations listing. Written, not read back.
 	Requested string
 }
 
@@ -72,7 +71,8 @@ func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format
 
 // SaveDerived stores a variant made from a: the temp file src becomes its blob, then its row
 // commits — but only while a is still the same version (an overwrite or delete meanwhile would
-// make the variant stale), else ErrNotFound and nothing is kept.
+// make the variant stale), else ErrNotFound and nothing is kept. The row is one statement, which
+// also records the use of d.Requested (the derived table's triggers, migration 0009).
 func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string) (Derived, error) {
 	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
 	d.Blob = derivedBlobName(a.VersionID, d.ID)
@@ -80,35 +80,37 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string)
 	if err := s.blobs.place(src, d.Blob, rebuildable); err != nil {
 		return Derived{}, err
 	}
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// The row goes in only while the asset still has the version the file was made from.
-		res, err := tx.ExecContext(ctx, `INSERT INTO derived (id, asset, transformation, format, blob, bytes,
-			width, height, etag, created_at)
-			SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ? FROM assets WHERE id = ? AND version_id = ?
-			ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes,
-			width = excluded.width, height = excluded.height, etag = excluded.etag`, d.ID, d.Transformation, d.Format,
-			d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix(), a.rowID, a.VersionID)
-		if err != nil {
-			return fmt.Errorf("insert derived: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
-		}
-		if d.Requested != "" {
-			if err := recordTransformationUse(ctx, tx, a.CloudID, d.Requested); err != nil {
-				return err
-			}
-		}
-		if s.afterBlobWrite != nil {
-			return s.afterBlobWrite()
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.insertDerived(ctx, a, d); err != nil {
 		s.removeBlob(d.Blob)
 		return Derived{}, err
 	}
 	return d, nil
+}
+
+// insertDerived commits d's row, only while the asset still has the version the file was made
+// from.
+func (s *Store) insertDerived(ctx context.Context, a Asset, d Derived) error {
+	if s.afterBlobWrite != nil {
+		if err := s.afterBlobWrite(); err != nil {
+			return err
+		}
+	}
+	// Interrupting SQLite mid-statement can leave its connection unusable (see inTx).
+	res, err := s.writer.ExecContext(context.WithoutCancel(ctx), `INSERT INTO derived (id, asset, transformation,
+		format, blob, bytes, width, height, etag, created_at, requested)
+		SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM assets WHERE id = ? AND version_id = ?
+		ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes, width = excluded.width,
+		height = excluded.height, etag = excluded.etag, requested = excluded.requested`,
+		d.ID, d.Transformation, d.Format, d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix(),
+		d.Requested, a.rowID, a.VersionID)
+	if err != nil {
+		return fmt.Errorf("insert derived: %w", err)
+	}
+	s.generation.Add(1)
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
+	}
+	return nil
 }
 
 // DerivedOf lists an asset's variants in id order (stable, for keyset pages).

@@ -45,6 +45,14 @@ func TestTransformationUses(t *testing.T) {
 	if got, want := listedTransformations(t, s, c), []string{"e_sepia used"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("listing after the delete: %q, want %q", got, want)
 	}
+	// A variant made again (its file was lost) updates its row and records its use again.
+	d := Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 1, ETag: "d", Requested: "t_thumb"}
+	if _, err := s.SaveDerived(ctx, a, d, tempWith(t, s, "again")); err != nil {
+		t.Fatal(err)
+	}
+	if used, err := s.TransformationUseRecorded(ctx, c.ID, "t_thumb"); err != nil || !used {
+		t.Fatalf("the use of a variant made again: %v %v", used, err)
+	}
 }
 
 // TestTransformationUsesMigration runs migration 0007 over derived files made before it.

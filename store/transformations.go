@@ -93,19 +93,9 @@ func (s *Store) TransformationAllowedForStrict(ctx context.Context, cloudID int6
 	return allowed, true, nil
 }
 
-// recordTransformationUse records that a derived file was made with the transformation as it
-// was asked for (canonical, named references unexpanded); SaveDerived calls it.
-func recordTransformationUse(ctx context.Context, tx *sql.Tx, cloudID int64, transformation string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO transformation_uses (cloud_id, transformation, first_used_at)
-		VALUES (?, ?, ?) ON CONFLICT (cloud_id, transformation) DO NOTHING`, cloudID, transformation, time.Now().Unix())
-	if err != nil {
-		return fmt.Errorf("record use of %s: %w", transformation, err)
-	}
-	return nil
-}
-
 // TransformationUseRecorded says whether a derived file was ever made with the transformation as
-// asked for (see recordTransformationUse), since it was last deleted.
+// asked for (canonical, named references unexpanded: see migration 0009), since it was last
+// deleted.
 func (s *Store) TransformationUseRecorded(ctx context.Context, cloudID int64, transformation string) (bool, error) {
 	var used bool
 	err := s.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM transformation_uses
