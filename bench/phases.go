@@ -109,9 +109,11 @@ func (b *bench) firstTime(res *results) error {
 	if err := getOK(b.cloudlet.url + fmt.Sprintf(path, warm)); err != nil { // libvips started
 		return err
 	}
+	// One wrk thread: a few hundred requests a second keep it far from busy, and a second
+	// thread only adds wake-ups on the two cores the server and the engine are measured on.
 	server := func(first, conns int, d time.Duration) (loadResult, error) {
 		return runWrkOn(b.cloudlet, b.work, load{method: "GET", url: b.cloudlet.url + path, first: first,
-			connections: conns, duration: d})
+			connections: conns, threads: 1, duration: d})
 	}
 	step("first-time transforms, 1 connection")
 	r, err := server(0, 1, b.cfg.duration)

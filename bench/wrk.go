@@ -22,6 +22,7 @@ type load struct {
 	url         string // base URL and path; a %d in the path makes every request distinct
 	first       int    // first index of a distinct path
 	connections int
+	threads     int // wrk's threads; 0: one per connection, at most 2 (one per core here)
 	duration    time.Duration
 	headers     []string // "Name: value"
 	bodyFile    string   // request body, for POST
@@ -91,7 +92,10 @@ func runWrk(work string, l load) (loadResult, error) {
 	if err := os.WriteFile(script, wrkScript, 0o644); err != nil {
 		return loadResult{}, err
 	}
-	threads := min(2, l.connections)
+	threads := l.threads
+	if threads == 0 {
+		threads = min(2, l.connections)
+	}
 	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(l.connections),
 		"-d", fmt.Sprintf("%ds", int(l.duration.Seconds())), "--timeout", "10s", "-s", script}
 	for _, h := range l.headers {
