@@ -87,23 +87,11 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 // changed while it was made, nothing is kept, and the variant is returned for this answer only.
 func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Output) (store.Derived, error) {
 	sum := md5.Sum(out.Bytes)
-	d := store.Derived{Transformation: v.key, Format: out.Format, Bytes: int64(len(out.Bytes)),
-		Width: out.Width, Height: out.Height, ETag: hex.EncodeToString(sum[:]), Requested: v.requested}
-	f, err := s.store.CreateTemp()
-	if err != nil {
-		return store.Derived{}, err
-	}
-	_, werr := f.Write(out.Bytes)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return store.Derived{}, fmt.Errorf("write derived: %w", werr)
-	}
-	saved, err := s.store.SaveDerived(ctx, v.asset, d, f.Name())
+	d := store.Derived{Transformation: v.key, Format: out.Format, Width: out.Width, Height: out.Height,
+		ETag: hex.EncodeToString(sum[:]), Requested: v.requested}
+	saved, err := s.store.SaveDerived(ctx, v.asset, d, out.Bytes)
 	if errors.Is(err, store.ErrNotFound) {
-		os.Remove(f.Name())
+		d.Bytes = int64(len(out.Bytes))
 		return d, nil
 	}
 	return saved, err

@@ -60,7 +60,7 @@ func TestBackupIsAConsistentDataDirectory(t *testing.T) {
 	s, c := openTest(t) // stays open: the backup is taken online
 	a := saveBody(t, s, c, "one", "first body")
 	saveBody(t, s, c, "two", "second body")
-	if _, err := s.SaveDerived(ctx, a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "v"), tempWith(t, s, "v")); err != nil {
+	if _, err := s.SaveDerived(ctx, a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "v"), []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(t.TempDir(), "backup")

@@ -82,6 +82,59 @@ func (b blobDir) place(src, name string, d durability) error {
 	return nil
 }
 
+// create writes body as the new blob called name, for blobs made again when lost (derived
+// files): written in place, with no temp file to rename. Until its row commits, nothing reads
+// the file; a crash before that leaves a file no row refers to, which SweepOrphans removes at
+// the next start. A file already there (its row was lost) is replaced whole, through a temp
+// file: a reader may be serving it.
+func (b blobDir) create(name string, body []byte) error {
+	dst := b.path(name)
+	blobDirs.RLock()
+	defer blobDirs.RUnlock()
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
+		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
+			f, err = os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		}
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return b.replace(dst, body)
+	}
+	if err != nil {
+		return fmt.Errorf("create blob: %w", err)
+	}
+	if err := writeClose(f, body); err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("write blob: %w", err)
+	}
+	return nil
+}
+
+// replace writes body over the file dst at once, through a temp file renamed over it.
+func (b blobDir) replace(dst string, body []byte) error {
+	f, err := os.CreateTemp(b.tmpDir(), "blob-*")
+	if err != nil {
+		return fmt.Errorf("create temp file: %w", err)
+	}
+	if err := writeClose(f, body); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write blob: %w", err)
+	}
+	if err := rename(f.Name(), dst); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("place blob: %w", err)
+	}
+	return nil
+}
+
+func writeClose(f *os.File, body []byte) error {
+	_, err := f.Write(body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // rename is os.Rename without its look at the destination first (which refuses to rename over a
 // directory, which a blob name never is): on a first-time request's path that lookup of a name
 // not there yet cost as much as the rename itself.

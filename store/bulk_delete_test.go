@@ -13,7 +13,7 @@ func saveDerivedFile(t *testing.T, s *Store, a Asset, transformation, format str
 	t.Helper()
 	body := transformation + format
 	d, err := s.SaveDerived(context.Background(), a, Derived{Transformation: transformation, Format: format, Bytes: int64(len(body)), ETag: "d"},
-		tempWith(t, s, body))
+		[]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,15 +69,16 @@ func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format
 	return d, nil
 }
 
-// SaveDerived stores a variant made from a: the temp file src becomes its blob, then its row
-// commits — but only while a is still the same version (an overwrite or delete meanwhile would
-// make the variant stale), else ErrNotFound and nothing is kept. The row is one statement, which
-// also records the use of d.Requested (the derived table's triggers, migration 0009).
-func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, src string) (Derived, error) {
+// SaveDerived stores body as a variant made from a: its file first, then its row — but only
+// while a is still the same version (an overwrite or delete meanwhile would make the variant
+// stale), else ErrNotFound and nothing is kept. The row is one statement, which also records
+// the use of d.Requested (the derived table's triggers, migration 0009).
+func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, body []byte) (Derived, error) {
 	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
 	d.Blob = derivedBlobName(a.VersionID, d.ID)
+	d.Bytes = int64(len(body))
 	d.CreatedAt = time.Now().UTC().Truncate(time.Second)
-	if err := s.blobs.place(src, d.Blob, rebuildable); err != nil {
+	if err := s.blobs.create(d.Blob, body); err != nil {
 		return Derived{}, err
 	}
 	if err := s.insertDerived(ctx, a, d); err != nil {

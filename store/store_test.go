@@ -196,7 +196,7 @@ func TestDerivedLifecycle(t *testing.T) {
 	s, c := openTest(t)
 	ctx := context.Background()
 	a, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v1"), true)
-	d, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, tempWith(t, s, "d1"))
+	d, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, []byte("d1"))
 	if err != nil || d.ID != DerivedID(a.AssetID, "c_fill,w_10", "jpg") {
 		t.Fatalf("save derived: %+v %v", d, err)
 	}
@@ -215,11 +215,17 @@ func TestDerivedLifecycle(t *testing.T) {
 	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "jpg"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("torn derived file: %v", err)
 	}
-	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, tempWith(t, s, "d1")); err != nil {
+	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 2, ETag: "e"}, []byte("d1")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "jpg"); err != nil {
 		t.Fatalf("derived made again: %v", err)
+	}
+	if body, err := os.ReadFile(s.BlobPath(d.Blob)); err != nil || string(body) != "d1" {
+		t.Fatalf("derived file made again holds %q (%v)", body, err)
+	}
+	if left, _ := os.ReadDir(s.blobs.tmpDir()); len(left) != 0 {
+		t.Fatalf("temp files left: %v", left)
 	}
 	// An overwrite drops the old version's variants, rows and files.
 	a2, _, _ := s.SaveAsset(ctx, newAsset(c, "img"), tempWith(t, s, "v2"), true)
@@ -230,10 +236,10 @@ func TestDerivedLifecycle(t *testing.T) {
 		t.Fatalf("derived file survives overwrite: %v", err)
 	}
 	// A variant made from the old version is refused and leaves no file.
-	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "x", Format: "jpg", ETag: "e"}, tempWith(t, s, "stale")); !errors.Is(err, ErrNotFound) {
+	if _, err := s.SaveDerived(ctx, a, Derived{Transformation: "x", Format: "jpg", ETag: "e"}, []byte("stale")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("stale derived: %v", err)
 	}
-	if _, err := s.SaveDerived(ctx, a2, Derived{Transformation: "e_sepia", Format: "png", ETag: "e"}, tempWith(t, s, "d2")); err != nil {
+	if _, err := s.SaveDerived(ctx, a2, Derived{Transformation: "e_sepia", Format: "png", ETag: "e"}, []byte("d2")); err != nil {
 		t.Fatal(err)
 	}
 	_, n, err := s.DeleteAsset(ctx, a2.AssetKey)
