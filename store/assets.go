@@ -166,7 +166,7 @@ func (s *Store) SaveAsset(ctx context.Context, a Asset, src string, overwrite bo
 	a.VersionID = randomHex(16)
 	a.Blob = originalBlobName(a.VersionID)
 	placed := a.Blob
-	if err := s.blobs.place(src, placed, durable); err != nil {
+	if err := s.blobs.place(src, placed); err != nil {
 		return Asset{}, 0, err
 	}
 	result, replaced, err := s.commitAsset(ctx, &a, overwrite)

@@ -178,7 +178,7 @@ func copyBlob(path string, to blobDir, r blobRow) error {
 	if n != r.bytes || hex.EncodeToString(h.Sum(nil)) != r.etag {
 		return fmt.Errorf("%w: %d bytes, MD5 %x; recorded %d bytes, MD5 %s", errChanged, n, h.Sum(nil), r.bytes, r.etag)
 	}
-	return to.place(out.Name(), r.blob, durable)
+	return to.place(out.Name(), r.blob)
 }
 
 // Restore copies the backup src (a directory written by Backup) into the data directory dir,

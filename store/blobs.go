@@ -37,36 +37,25 @@ func (b blobDir) path(name string) string {
 	return filepath.Join(b.filesDir(), filepath.FromSlash(name))
 }
 
-// durability says whether place makes a blob survive a power failure before returning.
-type durability bool
-
-const (
-	// durable: originals and restored files, which nothing could make again.
-	durable durability = true
-	// rebuildable: derived files, a cache of their original. Skipping the two fsyncs saves
-	// most of what storing one costs; a file torn by a power failure is found by its size
-	// (see DerivedFile) and made again.
-	rebuildable durability = false
-)
-
-// place moves the finished temp file src to the blob called name. A durable blob is fsynced
-// before the rename and its directory after, so it is on disk before any row refers to it.
-func (b blobDir) place(src, name string, d durability) error {
-	if d == durable {
-		f, err := os.Open(src)
-		if err != nil {
-			return fmt.Errorf("open temp blob: %w", err)
-		}
-		syncErr := f.Sync()
-		f.Close()
-		if syncErr != nil {
-			return fmt.Errorf("sync blob: %w", syncErr)
-		}
+// place moves the finished temp file src to the blob called name, for blobs nothing could make
+// again (originals, restored files): it is fsynced before the rename and its directory after,
+// so it is on disk before any row refers to it. Derived files, a cache of their original, are
+// written by create instead, without either fsync: a file torn by a power failure is found by
+// its size (see DerivedFile) and made again.
+func (b blobDir) place(src, name string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("open temp blob: %w", err)
+	}
+	syncErr := f.Sync()
+	f.Close()
+	if syncErr != nil {
+		return fmt.Errorf("sync blob: %w", syncErr)
 	}
 	dst := b.path(name)
 	dir := filepath.Dir(dst)
 	blobDirs.RLock()
-	err := rename(src, dst)
+	err = rename(src, dst)
 	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
 		if err = os.MkdirAll(dir, 0o750); err == nil {
 			err = rename(src, dst)
@@ -76,17 +65,14 @@ func (b blobDir) place(src, name string, d durability) error {
 	if err != nil {
 		return fmt.Errorf("place blob: %w", err)
 	}
-	if d == durable {
-		return syncDir(dir)
-	}
-	return nil
+	return syncDir(dir)
 }
 
 // create writes body as the new blob called name, for blobs made again when lost (derived
-// files): written in place, with no temp file to rename. Until its row commits, nothing reads
-// the file; a crash before that leaves a file no row refers to, which SweepOrphans removes at
-// the next start. A file already there (its row was lost) is replaced whole, through a temp
-// file: a reader may be serving it.
+// files): in place, with no temp file to rename, and no fsync. Until its row commits nothing
+// reads the file; a crash before that leaves a file no row refers to, which SweepOrphans
+// removes at the next start. A file already there (one a lost row left, or one found torn) is
+// replaced whole, through a temp file: a reader may be serving it.
 func (b blobDir) create(name string, body []byte) error {
 	dst := b.path(name)
 	blobDirs.RLock()
