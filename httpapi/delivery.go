@@ -330,7 +330,7 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 	if isNotFound(err) && rt == "image" {
 		if def := defaultImage(chain); def != "" {
 			id := strings.TrimSuffix(def, "."+fileExt(def))
-			a, err = s.store.AssetUnlabelled(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
+			a, err = s.store.AssetForDelivery(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: id})
 			if err == nil {
 				c.Response().Header().Set("X-Cld-Error", "Resource not found - "+d.publicID+", default image used")
 			}
@@ -346,11 +346,11 @@ func (s *Server) findDelivered(c echo.Context, cloud store.Cloud, rt, typ string
 // extension when the id itself contains a dot.
 func (s *Server) storedAsset(ctx context.Context, cloud store.Cloud, rt, typ string, d *deliveryPath) (store.Asset, error) {
 	key := store.AssetKey{CloudID: cloud.ID, ResourceType: rt, Type: typ, PublicID: d.publicID}
-	a, err := s.store.AssetUnlabelled(ctx, key)
+	a, err := s.store.AssetForDelivery(ctx, key)
 	if errors.Is(err, store.ErrNotFound) && d.ext != "" {
 		whole := d.publicID + "." + d.ext
 		key.PublicID = whole
-		if a, err = s.store.AssetUnlabelled(ctx, key); err == nil {
+		if a, err = s.store.AssetForDelivery(ctx, key); err == nil {
 			d.publicID, d.ext = whole, ""
 		}
 	}

@@ -100,7 +100,7 @@ func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Outp
 // layerLoader reads l_/u_ images from the same cloud's image/upload assets.
 func (s *Server) layerLoader(ctx context.Context, cloud store.Cloud) transform.LayerLoader {
 	return func(publicID string) ([]byte, error) {
-		a, err := s.store.AssetUnlabelled(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: publicID})
+		a, err := s.store.AssetForDelivery(ctx, store.AssetKey{CloudID: cloud.ID, ResourceType: "image", Type: "upload", PublicID: publicID})
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("%w: %s", transform.ErrLayerNotFound, publicID)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,10 @@ const assetColumns = `id, cloud_id, asset_id, resource_type, type, public_id, fo
 	version_id, blob, bytes, width, height, pages, etag, original_filename, folder, asset_folder,
 	display_name, access_mode, attributes, exif, created_at, updated_at, has_alpha`
 
+// deliveryColumns are assetColumns without what delivery never reads, the attributes and the
+// EXIF (kilobytes of JSON for a camera photo, decoded on every read), selected as empty objects.
+var deliveryColumns = strings.Replace(assetColumns, "attributes, exif", "'{}', '{}'", 1)
+
 type rowScanner interface{ Scan(...any) error }
 
 func scanAsset(r rowScanner) (Asset, error) {
@@ -90,16 +95,17 @@ type querier interface {
 }
 
 func getAsset(ctx context.Context, q querier, k AssetKey) (Asset, error) {
-	a, err := getAssetRow(ctx, q, k)
+	a, err := getAssetRow(ctx, q, k, assetColumns)
 	if err != nil {
 		return Asset{}, err
 	}
 	return a, loadLabels(ctx, q, &a)
 }
 
-// getAssetRow reads the asset's row: everything but its tags and context.
-func getAssetRow(ctx context.Context, q querier, k AssetKey) (Asset, error) {
-	a, err := scanAsset(q.QueryRowContext(ctx, "SELECT "+assetColumns+` FROM assets
+// getAssetRow reads the asset's row, columns of it (assetColumns, or deliveryColumns): all but
+// its tags and context.
+func getAssetRow(ctx context.Context, q querier, k AssetKey, columns string) (Asset, error) {
+	a, err := scanAsset(q.QueryRowContext(ctx, "SELECT "+columns+` FROM assets
 		WHERE cloud_id = ? AND resource_type = ? AND type = ? AND public_id = ?`,
 		k.CloudID, k.ResourceType, k.Type, k.PublicID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -151,10 +157,10 @@ func (s *Store) Asset(ctx context.Context, k AssetKey) (Asset, error) {
 	return getAsset(ctx, s.reader, k)
 }
 
-// AssetUnlabelled returns the asset with key k without its tags and context (both nil), in one
-// query: what delivery needs. ErrNotFound when there is none.
-func (s *Store) AssetUnlabelled(ctx context.Context, k AssetKey) (Asset, error) {
-	return getAssetRow(ctx, s.reader, k)
+// AssetForDelivery returns the asset with key k as delivery needs it, in one query: without
+// its tags and context (nil), attributes and EXIF (empty). ErrNotFound when there is none.
+func (s *Store) AssetForDelivery(ctx context.Context, k AssetKey) (Asset, error) {
+	return getAssetRow(ctx, s.reader, k, deliveryColumns)
 }
 
 // SaveAsset stores a new upload: the temp file src (from CreateTemp, closed) becomes the asset's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -280,5 +281,33 @@ func TestCloudByNameSeesPutCloud(t *testing.T) {
 	}
 	if _, err := s.CloudByName(ctx, "other"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown cloud: %v", err)
+	}
+}
+
+// Delivery reads an asset without its labels, attributes and EXIF; everything else is as stored.
+func TestAssetForDelivery(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	a := newAsset(c, "photo")
+	a.EXIF = map[string]string{"Make": "Canon", "Model": "EOS"}
+	a.Attributes = map[string]string{"notification_url": "http://example.com/hook"}
+	saved, _, err := s.SaveAsset(ctx, a, tempWith(t, s, "v1"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AssetForDelivery(ctx, saved.AssetKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Asset(ctx, saved.AssetKey)
+	if err != nil || len(want.EXIF) != 2 || len(want.Attributes) != 1 {
+		t.Fatalf("stored asset: %+v %v", want, err)
+	}
+	want.Tags, want.Context, want.EXIF, want.Attributes = nil, nil, map[string]string{}, map[string]string{}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("for delivery:\n got %+v\nwant %+v", got, want)
+	}
+	if _, err := s.AssetForDelivery(ctx, AssetKey{CloudID: c.ID, ResourceType: "raw", Type: "upload", PublicID: "none"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing asset: %v", err)
 	}
 }
