@@ -77,10 +77,11 @@ func (b blobDir) create(name string, body []byte) error {
 	dst := b.path(name)
 	blobDirs.RLock()
 	defer blobDirs.RUnlock()
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	open := func() (*os.File, error) { return os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) }
+	f, err := open()
 	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
 		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
-			f, err = os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			f, err = open()
 		}
 	}
 	if errors.Is(err, fs.ErrExist) {

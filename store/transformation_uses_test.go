@@ -28,7 +28,7 @@ func TestTransformationUses(t *testing.T) {
 	}
 	a := saveNamed(t, s, c, "pic")
 	for i, used := range []string{"t_thumb", "t_thumb", "e_sepia"} { // SaveDerived records the use
-		d := Derived{Transformation: "c_fill,w_1" + strconv.Itoa(i), Format: "jpg", Bytes: 1, ETag: "d", Requested: used}
+		d := Derived{Transformation: "c_fill,w_1" + strconv.Itoa(i), Format: "jpg", ETag: "d", Requested: used}
 		if _, err := s.SaveDerived(ctx, a, d, []byte(used)); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestTransformationUses(t *testing.T) {
 		t.Fatalf("listing after the delete: %q, want %q", got, want)
 	}
 	// A variant made again (its file was lost) updates its row and records its use again.
-	d := Derived{Transformation: "c_fill,w_10", Format: "jpg", Bytes: 1, ETag: "d", Requested: "t_thumb"}
+	d := Derived{Transformation: "c_fill,w_10", Format: "jpg", ETag: "d", Requested: "t_thumb"}
 	if _, err := s.SaveDerived(ctx, a, d, []byte("again")); err != nil {
 		t.Fatal(err)
 	}
