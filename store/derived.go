@@ -54,16 +54,27 @@ func scanDerived(r rowScanner) (Derived, error) {
 // DerivedFile returns the asset's variant for transformation and format, or ErrNotFound. A
 // variant whose file is missing or not the size recorded (derived files are not fsynced: a
 // power failure can leave the row and lose the bytes) is not found either, so it is made again.
+//
+// The file is looked at first: its name follows from the asset's version and the variant's id,
+// and it is written before its row, so where there is no file the catalogue need not be asked.
+// That is every first-time request, and the query is what costs (a reader's page cache starts
+// cold after every commit, and a first-time request is a commit).
 func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format string) (Derived, error) {
+	id := DerivedID(a.AssetID, transformation, format)
+	blob := derivedBlobName(a.VersionID, id)
+	st, err := os.Stat(s.blobs.path(blob))
+	if err != nil {
+		return Derived{}, ErrNotFound
+	}
 	d, err := scanDerived(s.reader.QueryRowContext(ctx, "SELECT "+derivedColumns+" FROM derived WHERE id = ? AND asset = ?",
-		DerivedID(a.AssetID, transformation, format), a.rowID))
+		id, a.rowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Derived{}, ErrNotFound
 	}
 	if err != nil {
 		return Derived{}, fmt.Errorf("read derived: %w", err)
 	}
-	if st, err := os.Stat(s.blobs.path(d.Blob)); err != nil || st.Size() != d.Bytes {
+	if d.Blob != blob || st.Size() != d.Bytes {
 		return Derived{}, ErrNotFound
 	}
 	return d, nil

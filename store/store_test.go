@@ -208,6 +208,15 @@ func TestDerivedLifecycle(t *testing.T) {
 	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "png"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("other format: %v", err)
 	}
+	// A file with no row (a crash between the two) is no variant either.
+	orphan := s.BlobPath(derivedBlobName(a.VersionID, DerivedID(a.AssetID, "c_fill,w_10", "png")))
+	if err := os.WriteFile(orphan, []byte("d1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DerivedFile(ctx, a, "c_fill,w_10", "png"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("file without a row: %v", err)
+	}
+	os.Remove(orphan)
 	// A file that lost its bytes (derived files are not fsynced) is not found, so it is made
 	// again; saving it again replaces it.
 	if err := os.Truncate(s.BlobPath(d.Blob), 0); err != nil {
