@@ -82,8 +82,9 @@ func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format
 
 // SaveDerived stores body as a variant made from a (d's ID, Blob, Bytes and CreatedAt are filled
 // in): its file first, then its row — but only while a is still the same version (an overwrite
-// or delete meanwhile would make the variant stale), else ErrNotFound and nothing is kept. The row is one statement, which also records
-// the use of d.Requested (the derived table's triggers, migration 0009).
+// or delete meanwhile would make the variant stale), else ErrNotFound and nothing is kept. The
+// row is one statement, which also records the use of d.Requested (the derived table's
+// triggers, migration 0009).
 func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, body []byte) (Derived, error) {
 	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
 	d.Blob = derivedBlobName(a.VersionID, d.ID)

@@ -320,3 +320,38 @@ func TestAssetForDelivery(t *testing.T) {
 		t.Fatalf("missing asset: %v", err)
 	}
 }
+
+// TestDerivedOldLayoutMigration runs migration 0010 over a variant stored in the earlier layout
+// (a directory per version): its row goes, and with it the file at the next start, while a
+// variant in the current layout stays.
+func TestDerivedOldLayoutMigration(t *testing.T) {
+	s, c := openTest(t)
+	ctx := context.Background()
+	a := saveNamed(t, s, c, "pic")
+	current := saveDerivedFile(t, s, a, "w_10", "jpg")
+	old := saveDerivedFile(t, s, a, "w_20", "jpg")
+	oldBlob := "derived/" + a.VersionID[:2] + "/" + a.VersionID + "/" + old.ID
+	if err := os.MkdirAll(filepath.Dir(s.BlobPath(oldBlob)), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(s.BlobPath(old.Blob), s.BlobPath(oldBlob)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.Exec("UPDATE derived SET blob = ? WHERE id = ?", oldBlob, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	rerunMigration(t, s, "0010_derived_old_layout.sql")
+	list, err := s.DerivedOf(ctx, a)
+	if err != nil || len(list) != 1 || list[0].ID != current.ID {
+		t.Fatalf("variants after the migration: %+v %v, want only %s", list, err, current.ID)
+	}
+	if removed, err := s.SweepOrphans(ctx); err != nil || !reflect.DeepEqual(removed, []string{oldBlob}) {
+		t.Fatalf("sweep removed %q (%v), want the old layout's file", removed, err)
+	}
+	if _, err := os.Stat(filepath.Dir(s.BlobPath(oldBlob))); !os.IsNotExist(err) {
+		t.Fatalf("old layout's version directory left: %v", err)
+	}
+	if _, err := s.DerivedFile(ctx, a, "w_10", "jpg"); err != nil {
+		t.Fatalf("current variant: %v", err)
+	}
+}
