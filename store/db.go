@@ -98,6 +98,12 @@ func openDB(path string, write bool) (*sql.DB, error) {
 	return db, nil
 }
 
+// pointLookup is ctx without its cancellation, for the queries delivery makes on every request:
+// a lookup by unique key takes microseconds, and a cancellable context sets up two goroutines
+// per query to watch it (database/sql's and the driver's), which makes the lookup cost half as
+// much again (25 against 17 µs of CPU on the benchmark's 100,000-asset catalogue).
+func pointLookup(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 // dbFileName is the SQLite database inside a data directory.
 const dbFileName = "cloudlet.db"
 

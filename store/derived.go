@@ -66,8 +66,8 @@ func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format
 	if err != nil {
 		return Derived{}, ErrNotFound
 	}
-	d, err := scanDerived(s.reader.QueryRowContext(ctx, "SELECT "+derivedColumns+" FROM derived WHERE id = ? AND asset = ?",
-		id, a.rowID))
+	d, err := scanDerived(s.reader.QueryRowContext(pointLookup(ctx),
+		"SELECT "+derivedColumns+" FROM derived WHERE id = ? AND asset = ?", id, a.rowID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Derived{}, ErrNotFound
 	}
