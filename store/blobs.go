@@ -53,19 +53,13 @@ func (b blobDir) place(src, name string) error {
 		return fmt.Errorf("sync blob: %w", syncErr)
 	}
 	dst := b.path(name)
-	dir := filepath.Dir(dst)
 	blobDirs.RLock()
-	err = rename(src, dst)
-	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
-		if err = os.MkdirAll(dir, 0o750); err == nil {
-			err = rename(src, dst)
-		}
-	}
+	err = makingDir(dst, func() error { return rename(src, dst) })
 	blobDirs.RUnlock()
 	if err != nil {
 		return fmt.Errorf("place blob: %w", err)
 	}
-	return syncDir(dir)
+	return syncDir(filepath.Dir(dst))
 }
 
 // create writes body as the new blob called name, for blobs made again when lost (derived
@@ -77,13 +71,11 @@ func (b blobDir) create(name string, body []byte) error {
 	dst := b.path(name)
 	blobDirs.RLock()
 	defer blobDirs.RUnlock()
-	open := func() (*os.File, error) { return os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) }
-	f, err := open()
-	if errors.Is(err, fs.ErrNotExist) { // the blob's directory is new
-		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
-			f, err = open()
-		}
-	}
+	var f *os.File
+	err := makingDir(dst, func() (err error) {
+		f, err = os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		return err
+	})
 	if errors.Is(err, fs.ErrExist) {
 		return b.replace(dst, body)
 	}
@@ -112,6 +104,18 @@ func (b blobDir) replace(dst string, body []byte) error {
 		return fmt.Errorf("place blob: %w", err)
 	}
 	return nil
+}
+
+// makingDir runs op, which writes the file dst, and when dst's directory is missing (the blob's
+// directory is new) makes it and runs op once more.
+func makingDir(dst string, op func() error) error {
+	err := op()
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
+			err = op()
+		}
+	}
+	return err
 }
 
 func writeClose(f *os.File, body []byte) error {
