@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -136,14 +137,14 @@ func printTable(w io.Writer, r *results) {
 	}
 	fmt.Fprintf(tw, "peak RSS, 8 concurrent 24 MP transforms\t\t\t\t\t%.0f MiB\n", r.PeakRSS.PeakMiB)
 	fmt.Fprintf(tw, "peak RSS, main server over all phases\t\t\t\t\t%.0f MiB\n", r.ServerPeakRSSMiB)
-	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %.2f — "+
+	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %.3f — "+
 		"what the req/s ratio comes to when both keep the CPUs busy\n",
 		r.TransformCPUEfficiency)
 	fmt.Fprintln(tw, "\ntarget\tmeasured\tgoal\tresult\t\t")
 	for _, t := range r.Targets {
 		measured, verdict := "n/a", "n/a"
 		if t.Measured != nil {
-			measured = fmt.Sprintf("%.2f", *t.Measured)
+			measured = threeDigits(*t.Measured)
 			verdict = "FAIL"
 			if *t.Pass {
 				verdict = "PASS"
@@ -152,6 +153,20 @@ func printTable(w io.Writer, r *results) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t\n", t.Name, measured, t.Goal, verdict)
 	}
 	tw.Flush()
+}
+
+// threeDigits shows v to three significant digits (whole numbers from 100 up): a ratio of
+// 0.8966 shows as 0.897, not as a 0.90 that reads as meeting a goal of 0.9.
+func threeDigits(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.3f", v)
 }
 
 // writeJSON writes the results to path, making its directory.
