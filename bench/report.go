@@ -137,9 +137,9 @@ func printTable(w io.Writer, r *results) {
 	}
 	fmt.Fprintf(tw, "peak RSS, 8 concurrent 24 MP transforms\t\t\t\t\t%.0f MiB\n", r.PeakRSS.PeakMiB)
 	fmt.Fprintf(tw, "peak RSS, main server over all phases\t\t\t\t\t%.0f MiB\n", r.ServerPeakRSSMiB)
-	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %.3f — "+
+	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %s — "+
 		"what the req/s ratio comes to when both keep the CPUs busy\n",
-		r.TransformCPUEfficiency)
+		threeDigits(r.TransformCPUEfficiency))
 	fmt.Fprintln(tw, "\ntarget\tmeasured\tgoal\tresult\t\t")
 	for _, t := range r.Targets {
 		measured, verdict := "n/a", "n/a"
