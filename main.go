@@ -160,12 +160,14 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	transformMiB := fs.Int64("transform-memory", httpapi.DefaultTransformMemory>>20,
 		"MiB the sources of images generated at once may take decoded (4 bytes a pixel)")
 	fs.IntVar(&cfg.http.TransformQueue, "transform-queue", 64, "requests that may wait for a generation slot before 503")
+	logRequests := fs.Bool("log-requests", true, "log a line per request (failures are logged either way)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM/SIGINT, time given to requests in flight before they are cut off")
 	fs.VisitAll(func(f *flag.Flag) { envDefault(fs, f.Name) })
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	cfg.http.TransformMemory = *transformMiB << 20
+	cfg.http.QuietRequests = !*logRequests
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}

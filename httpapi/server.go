@@ -28,6 +28,8 @@ type Config struct {
 	MaxTransforms    int           // derived images generated at once
 	TransformMemory  int64         // bytes the sources of images generated at once may take decoded; 0: DefaultTransformMemory
 	TransformQueue   int           // requests that may wait for a generation slot
+
+	QuietRequests bool // no log line per request (failures are logged either way)
 }
 
 // DefaultTransformMemory is the generation budget when the configuration sets none: eight 16 MP
@@ -72,7 +74,7 @@ func New(cfg Config, st *store.Store) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError
-	e.Use(logRequests, securityHeaders)
+	e.Use(s.logRequests, securityHeaders)
 
 	e.Pre(decodeAPIPath)
 	api := e.Group("/v1_1/:cloud")
@@ -118,13 +120,17 @@ func decodeAPIPath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logRequests writes one structured line per request (LogAttrs: no allocation per value).
-func logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+// logRequests answers a handler's error and writes one structured line per request (LogAttrs:
+// no allocation per value), unless the server is quiet.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
 		if err != nil {
 			c.Error(err)
+		}
+		if s.cfg.QuietRequests {
+			return nil
 		}
 		req, res := c.Request(), c.Response()
 		slog.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("method", req.Method),
