@@ -17,7 +17,8 @@ func TestDeliveryCacheFollowsWrites(t *testing.T) {
 	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.jpg", photo)
 
 	const derivedPath, originalPath = "/demo/image/upload/w_50/pic.jpg", "/demo/image/upload/pic"
-	// The answer that generated the derived image wrote to the catalogue: the next is remembered.
+	// The answer that generated the derived image came from memory: the next, from its file, is
+	// remembered.
 	probeBody(t, ts.get(derivedPath, nil))
 	first := ts.get(derivedPath, nil)
 	probeBody(t, first)
@@ -93,7 +94,7 @@ func TestDeliveryCacheKeepsSmallFilesInMemory(t *testing.T) {
 	}
 	ts.upload("image", url.Values{"public_id": {"pic"}}, "p.jpg", photo)
 	const small, large = "/demo/image/upload/w_40/pic.jpg", "/demo/image/upload/pic"
-	probeBody(t, ts.get(small, nil)) // generates: a write, so not remembered yet
+	probeBody(t, ts.get(small, nil)) // generates, and answers from memory: nothing to remember
 	first := ts.get(small, nil)
 	ts.get(large, nil)
 	gen := ts.store.Generation()

@@ -38,9 +38,7 @@ func (s *Server) derive(ctx context.Context, cloud store.Cloud, v variant) (stor
 		if err != nil {
 			return nil, err
 		}
-		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.TransformTimeout)
-		defer cancel()
-		d, err := s.storeDerived(storeCtx, v, out)
+		d, err := s.storeDerived(v, out)
 		return made{d, out.Bytes}, err
 	})
 	if err != nil {
@@ -83,18 +81,13 @@ func (s *Server) render(ctx context.Context, cloud store.Cloud, v variant) (tran
 	return out, nil
 }
 
-// storeDerived writes a rendered variant to the derived store and records it. When its asset
-// changed while it was made, nothing is kept, and the variant is returned for this answer only.
-func (s *Server) storeDerived(ctx context.Context, v variant, out transform.Output) (store.Derived, error) {
+// storeDerived writes a rendered variant to the derived store, which records it shortly after
+// (and keeps nothing if its asset changed while it was made).
+func (s *Server) storeDerived(v variant, out transform.Output) (store.Derived, error) {
 	sum := md5.Sum(out.Bytes)
 	d := store.Derived{Transformation: v.key, Format: out.Format, Width: out.Width, Height: out.Height,
 		ETag: hex.EncodeToString(sum[:]), Requested: v.requested}
-	saved, err := s.store.SaveDerived(ctx, v.asset, d, out.Bytes)
-	if errors.Is(err, store.ErrNotFound) {
-		d.Bytes = int64(len(out.Bytes))
-		return d, nil
-	}
-	return saved, err
+	return s.store.SaveDerived(v.asset, d, out.Bytes)
 }
 
 // layerLoader reads l_/u_ images from the same cloud's image/upload assets.

@@ -60,7 +60,7 @@ func seedAsset(t *testing.T, ts *testServer, publicID string, tags []string, der
 	files := []string{ts.store.BlobPath(a.Blob)}
 	for _, spec := range derived {
 		i := strings.LastIndexByte(spec, '.')
-		d, err := ts.store.SaveDerived(ctx, a, store.Derived{Transformation: spec[:i], Format: spec[i+1:], ETag: "d"}, []byte("dd"))
+		d, err := ts.store.SaveDerived(a, store.Derived{Transformation: spec[:i], Format: spec[i+1:], ETag: "d"}, []byte("dd"))
 		if err != nil {
 			t.Fatal(err)
 		}

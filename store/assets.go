@@ -160,7 +160,7 @@ func (s *Store) Asset(ctx context.Context, k AssetKey) (Asset, error) {
 // AssetForDelivery returns the asset with key k as delivery needs it, in one query: without
 // its tags and context (nil), attributes and EXIF (empty). ErrNotFound when there is none.
 func (s *Store) AssetForDelivery(ctx context.Context, k AssetKey) (Asset, error) {
-	return getAssetRow(pointLookup(ctx), s.reader, k, deliveryColumns)
+	return getAssetRow(pointLookup(ctx), s.reader.DB, k, deliveryColumns) // no variant rows read
 }
 
 // SaveAsset stores a new upload: the temp file src (from CreateTemp, closed) becomes the asset's

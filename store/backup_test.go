@@ -60,9 +60,10 @@ func TestBackupIsAConsistentDataDirectory(t *testing.T) {
 	s, c := openTest(t) // stays open: the backup is taken online
 	a := saveBody(t, s, c, "one", "first body")
 	saveBody(t, s, c, "two", "second body")
-	if _, err := s.SaveDerived(ctx, a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "v"), []byte("v")); err != nil {
+	if _, err := s.SaveDerived(a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "v"), []byte("v")); err != nil {
 		t.Fatal(err)
 	}
+	s.commitQueuedDerived() // the backup reads the database file, where queued rows are not yet
 	dest := filepath.Join(t.TempDir(), "backup")
 	rep, err := Backup(ctx, s.Dir(), dest)
 	if err != nil {

@@ -9,14 +9,17 @@ import (
 )
 
 // saveDerivedFile stores a variant of a made of body and returns it.
+// saveDerivedFile saves a variant and commits its row (which would otherwise wait
+// derivedCommitDelay), for tests that then change the database behind the store's back.
 func saveDerivedFile(t *testing.T, s *Store, a Asset, transformation, format string) Derived {
 	t.Helper()
 	body := transformation + format
-	d, err := s.SaveDerived(context.Background(), a, Derived{Transformation: transformation, Format: format, ETag: "d"},
+	d, err := s.SaveDerived(a, Derived{Transformation: transformation, Format: format, ETag: "d"},
 		[]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.commitQueuedDerived()
 	return d
 }
 

@@ -20,8 +20,8 @@ var migrations embed.FS
 // Store is the catalogue (SQLite) and the files of one data directory.
 type Store struct {
 	dir    string
-	writer *sql.DB // one connection: SQLite allows one writer at a time
-	reader *sql.DB // a pool for concurrent reads (WAL)
+	writer *sql.DB    // one connection: SQLite allows one writer at a time
+	reader readerPool // a pool for concurrent reads (WAL)
 	blobs  blobDir
 	lock   *os.File // held from Open to Close (lock.go)
 
@@ -30,6 +30,8 @@ type Store struct {
 	generation atomic.Uint64
 
 	clouds cloudCache // CloudByName's answers
+
+	derived derivedQueue // variant rows waiting to commit together
 
 	// afterBlobWrite, when set (tests only), runs after a blob is in place and before its row
 	// commits, so a test can inject the failure a crash would cause there.
@@ -69,7 +71,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	// query cost a connection set-up with its pragmas.
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
-	s := &Store{dir: dir, writer: writer, reader: reader, blobs: blobDir{root: dir}, lock: lock}
+	s := &Store{dir: dir, writer: writer, blobs: blobDir{root: dir}, lock: lock}
+	s.reader = readerPool{DB: reader, beforeRead: s.commitQueuedDerived}
+	s.derived.delay = derivedCommitDelay
 	if err := s.blobs.init(); err != nil {
 		s.Close()
 		return nil, err
@@ -111,7 +115,8 @@ const dbFileName = "cloudlet.db"
 // directory's lock. A failed checkpoint is returned: the data is safe in the WAL, but the
 // caller should know the shutdown was not clean.
 func (s *Store) Close() error {
-	if s.reader != nil {
+	if s.reader.DB != nil {
+		s.commitQueuedDerived()
 		s.reader.Close()
 	}
 	_, cpErr := s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -176,7 +181,19 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // cancelled, which fn must use: a cancellation interrupts SQLite mid-statement, and the driver
 // may then report the context's error for a statement that took effect (a BEGIN, say), leaving
 // the one writer connection inside a transaction that nothing will end — every later write fails.
+// The queued variant rows commit first, so that fn sees them.
 func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	s.commitQueuedDerived()
+	if err := s.writeTx(ctx, fn); err != nil {
+		return err
+	}
+	s.generation.Add(1)
+	return nil
+}
+
+// writeTx is inTx without committing the queued variant rows first, and without moving the
+// generation on.
+func (s *Store) writeTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
 	conn, err := s.writer.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -194,13 +211,14 @@ func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) erro
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.generation.Add(1)
 	return nil
 }
 
-// Generation is a number that changes after every committed write to the catalogue. Something
-// read while it was g is still what the catalogue says as long as it is g; so the HTTP layer may
-// remember what a delivery URL resolved to without asking again.
+// Generation is a number that changes after every committed write to the catalogue but one that
+// only adds variants' rows (derived_queue.go: a new row records a file that delivery already
+// finds, and changes no answer). Something read while it was g is still what the catalogue says
+// as long as it is g; so the HTTP layer may remember what a delivery URL resolved to without
+// asking again.
 func (s *Store) Generation() uint64 { return s.generation.Load() }
 
 // placeholders returns "?,?,?" for n values.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"crypto/md5"
 	"database/sql"
@@ -81,11 +80,10 @@ func (s *Store) DerivedFile(ctx context.Context, a Asset, transformation, format
 }
 
 // SaveDerived stores body as a variant made from a (d's ID, Blob, Bytes and CreatedAt are filled
-// in): its file first, then its row — but only while a is still the same version (an overwrite
-// or delete meanwhile would make the variant stale), else ErrNotFound and nothing is kept. The
-// row is one statement, which also records the use of d.Requested (the derived table's
-// triggers, migration 0009).
-func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, body []byte) (Derived, error) {
+// in): its file now, its row within derivedCommitDelay, together with others (derived_queue.go).
+// The row is kept only if a is still the same version then (an overwrite or delete meanwhile
+// makes the variant stale); else the file is removed.
+func (s *Store) SaveDerived(a Asset, d Derived, body []byte) (Derived, error) {
 	d.ID = DerivedID(a.AssetID, d.Transformation, d.Format)
 	d.Blob = derivedBlobName(a.VersionID, d.ID)
 	d.Bytes = int64(len(body))
@@ -93,37 +91,8 @@ func (s *Store) SaveDerived(ctx context.Context, a Asset, d Derived, body []byte
 	if err := s.blobs.create(d.Blob, body); err != nil {
 		return Derived{}, err
 	}
-	if err := s.insertDerived(ctx, a, d); err != nil {
-		s.removeBlob(d.Blob)
-		return Derived{}, err
-	}
+	s.queueDerived(a, d)
 	return d, nil
-}
-
-// insertDerived commits d's row, only while the asset still has the version the file was made
-// from.
-func (s *Store) insertDerived(ctx context.Context, a Asset, d Derived) error {
-	if s.afterBlobWrite != nil {
-		if err := s.afterBlobWrite(); err != nil {
-			return err
-		}
-	}
-	// Interrupting SQLite mid-statement can leave its connection unusable (see inTx).
-	res, err := s.writer.ExecContext(context.WithoutCancel(ctx), `INSERT INTO derived (id, asset, transformation,
-		format, blob, bytes, width, height, etag, created_at, requested)
-		SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM assets WHERE id = ? AND version_id = ?
-		ON CONFLICT (id) DO UPDATE SET blob = excluded.blob, bytes = excluded.bytes, width = excluded.width,
-		height = excluded.height, etag = excluded.etag, requested = excluded.requested`,
-		d.ID, d.Transformation, d.Format, d.Blob, d.Bytes, d.Width, d.Height, d.ETag, d.CreatedAt.Unix(),
-		d.Requested, a.rowID, a.VersionID)
-	if err != nil {
-		return fmt.Errorf("insert derived: %w", err)
-	}
-	s.generation.Add(1)
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmp.Or(err, ErrNotFound) // the asset is gone or has another version
-	}
-	return nil
 }
 
 // DerivedOf lists an asset's variants in id order (stable, for keyset pages).

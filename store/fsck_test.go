@@ -19,7 +19,7 @@ func seedStore(t *testing.T) (string, Asset, Derived) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.SaveDerived(ctx, a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "variant"), []byte("variant"))
+	d, err := s.SaveDerived(a, withDerivedBody(Derived{Transformation: "w_10", Format: "png"}, "variant"), []byte("variant"))
 	if err != nil {
 		t.Fatal(err)
 	}

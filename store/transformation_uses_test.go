@@ -29,7 +29,7 @@ func TestTransformationUses(t *testing.T) {
 	a := saveNamed(t, s, c, "pic")
 	for i, used := range []string{"t_thumb", "t_thumb", "e_sepia"} { // SaveDerived records the use
 		d := Derived{Transformation: "c_fill,w_1" + strconv.Itoa(i), Format: "jpg", ETag: "d", Requested: used}
-		if _, err := s.SaveDerived(ctx, a, d, []byte(used)); err != nil {
+		if _, err := s.SaveDerived(a, d, []byte(used)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +47,7 @@ func TestTransformationUses(t *testing.T) {
 	}
 	// A variant made again (its file was lost) updates its row and records its use again.
 	d := Derived{Transformation: "c_fill,w_10", Format: "jpg", ETag: "d", Requested: "t_thumb"}
-	if _, err := s.SaveDerived(ctx, a, d, []byte("again")); err != nil {
+	if _, err := s.SaveDerived(a, d, []byte("again")); err != nil {
 		t.Fatal(err)
 	}
 	if used, err := s.TransformationUseRecorded(ctx, c.ID, "t_thumb"); err != nil || !used {
