@@ -181,7 +181,8 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // cancelled, which fn must use: a cancellation interrupts SQLite mid-statement, and the driver
 // may then report the context's error for a statement that took effect (a BEGIN, say), leaving
 // the one writer connection inside a transaction that nothing will end — every later write fails.
-// The queued variant rows commit first, so that fn sees them.
+// The queued variant rows commit first, so that fn sees them; fn must not read through s.reader,
+// which would commit them again and wait for the writer connection that fn holds.
 func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
 	s.commitQueuedDerived()
 	if err := s.writeTx(ctx, fn); err != nil {
