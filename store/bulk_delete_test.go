@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// saveDerivedFile stores a variant of a made of body and returns it.
-// saveDerivedFile saves a variant and commits its row (which would otherwise wait
-// derivedCommitDelay), for tests that then change the database behind the store's back.
+// saveDerivedFile stores a variant of a and returns it, its row committed (which would
+// otherwise wait derivedCommitDelay), for tests that then change the database behind the
+// store's back.
 func saveDerivedFile(t *testing.T, s *Store, a Asset, transformation, format string) Derived {
 	t.Helper()
 	body := transformation + format
