@@ -31,7 +31,8 @@ type engineRun struct {
 	concurrency  int
 	latencies    []time.Duration // of the resizes finished within their slice
 	elapsed, cpu time.Duration
-	allOps       int // finished within their slice or after
+	allOps       int       // finished within their slice or after
+	sliceRates   []float64 // resizes per second in each slice
 }
 
 // runEngine resizes src with fitOptions from concurrency goroutines for about d.
@@ -54,6 +55,7 @@ func (run *engineRun) slice(src []byte, d time.Duration) error {
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	before := len(run.latencies)
 	start, cpuStart := time.Now(), selfCPUTime()
 	deadline := start.Add(d)
 	for range run.concurrency {
@@ -83,6 +85,7 @@ func (run *engineRun) slice(src []byte, d time.Duration) error {
 		}()
 	}
 	wg.Wait()
+	run.sliceRates = append(run.sliceRates, float64(len(run.latencies)-before)/d.Seconds())
 	run.elapsed += d
 	run.cpu += selfCPUTime() - cpuStart
 	return firstErr

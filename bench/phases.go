@@ -132,6 +132,7 @@ func (b *bench) firstTime(res *results) error {
 	slice := max(time.Second, (b.cfg.duration / transformRounds).Truncate(time.Second))
 	const settle = 300 * time.Millisecond
 	engine := engineRun{concurrency: 8}
+	var serverRates []float64 // the server's req/s in each round
 	next := firstC8
 	for round := range transformRounds {
 		step(fmt.Sprintf("first-time transforms and the engine in turns, 8 at once: round %d of %d", round+1, transformRounds))
@@ -152,9 +153,13 @@ func (b *bench) firstTime(res *results) error {
 				return fmt.Errorf("first-time phase ran out of its %d distinct sources", warm-firstC8)
 			}
 			res.FirstTime.C8 = res.FirstTime.C8.add(r)
+			serverRates = append(serverRates, r.RPS)
 		}
 	}
 	res.Engine.C8 = engine.result()
+	for i, rate := range serverRates {
+		res.TransformRoundRatios = append(res.TransformRoundRatios, ratio(rate, engine.sliceRates[i]))
+	}
 	return nil
 }
 

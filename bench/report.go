@@ -49,6 +49,9 @@ type results struct {
 	// TransformCPUEfficiency is the engine's CPU time per resize over the server's per
 	// first-time request at c8: the target's ratio in a form other load barely moves.
 	TransformCPUEfficiency float64 `json:"transform_cpu_efficiency_c8"`
+	// TransformRoundRatios is the server/engine ratio of each round at c8 on its own: how far
+	// the machine's speed moved it within the run.
+	TransformRoundRatios []float64 `json:"transform_round_ratios_c8"`
 
 	Targets []target `json:"targets"`
 }
@@ -140,6 +143,11 @@ func printTable(w io.Writer, r *results) {
 	fmt.Fprintf(tw, "\nfirst-time transform CPU efficiency at c8 (engine CPU/op ÷ server CPU/req): %s — "+
 		"what the req/s ratio comes to when both keep the CPUs busy\n",
 		threeDigits(r.TransformCPUEfficiency))
+	fmt.Fprint(tw, "first-time transform server/engine at c8, round by round:")
+	for _, v := range r.TransformRoundRatios {
+		fmt.Fprint(tw, " ", threeDigits(v))
+	}
+	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "\ntarget\tmeasured\tgoal\tresult\t\t")
 	for _, t := range r.Targets {
 		measured, verdict := "n/a", "n/a"
