@@ -85,16 +85,13 @@ func TestQueuedDerivedRowsCommitAfterTheDelay(t *testing.T) {
 func TestQueuedDerivedRowsCommitOnClose(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := openTestIn(t, dir)
 	s.derived.delay = time.Hour
-	c, _ := s.PutCloud(ctx, Cloud{Name: "demo", APIKey: "k", APISecret: "s"})
 	a := saveNamed(t, s, c, "pic")
 	d := queuedVariant(t, s, a, "w_10")
 	s.Close()
-	if s, err = Open(ctx, dir); err != nil { // its start-up sweep would remove a file without a row
+	s, err := Open(ctx, dir) // its start-up sweep would remove a file without a row
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()

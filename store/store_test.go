@@ -11,13 +11,22 @@ import (
 
 func openTest(t *testing.T) (*Store, Cloud) {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir())
+	s, c := openTestIn(t, t.TempDir())
+	t.Cleanup(func() { s.Close() })
+	return s, c
+}
+
+// openTestIn opens a store in dir with the "demo" cloud, for a test that closes it itself (to
+// open dir again, as a restart would).
+func openTestIn(t *testing.T, dir string) (*Store, Cloud) {
+	t.Helper()
+	s, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	c, err := s.PutCloud(context.Background(), Cloud{Name: "demo", APIKey: "k", APISecret: "s"})
 	if err != nil {
+		s.Close()
 		t.Fatal(err)
 	}
 	return s, c
@@ -93,11 +102,7 @@ func TestSaveOverwriteAndExisting(t *testing.T) {
 func TestCrashBetweenBlobAndCommit(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	s, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := s.PutCloud(ctx, Cloud{Name: "demo", APIKey: "k", APISecret: "s"})
+	s, c := openTestIn(t, dir)
 	injected := errors.New("injected crash")
 	s.afterBlobWrite = func() error { return injected }
 	src := tempWith(t, s, "bytes")
@@ -113,7 +118,7 @@ func TestCrashBetweenBlobAndCommit(t *testing.T) {
 	os.WriteFile(orphan, []byte("x"), 0o640)
 	os.WriteFile(filepath.Join(dir, "tmp", "upload-1"), []byte("x"), 0o640)
 	s.Close()
-	s, err = Open(ctx, dir)
+	s, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
