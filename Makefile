@@ -12,12 +12,18 @@ export VIPS_WARNING := 0
 
 all: build
 
-# System packages: libvips for the image engine (cgo), Node.js for the SDK suite. Idempotent.
+# System packages: libvips for the image engine (cgo), Node.js for the SDK suite. Idempotent. Each
+# is installed only when missing: a Node.js from elsewhere (NodeSource's bundles npm) stays, since
+# Debian's npm package would conflict with it.
 deps:
-	@if ! pkg-config --exists vips 2>/dev/null || ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-		echo "installing libvips-dev, pkg-config, nodejs, npm"; \
+	@pkgs=""; \
+	pkg-config --exists vips 2>/dev/null || pkgs="libvips-dev pkg-config"; \
+	command -v node >/dev/null || pkgs="$$pkgs nodejs"; \
+	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	if [ -n "$$pkgs" ]; then \
+		echo "installing $$pkgs"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libvips-dev pkg-config nodejs npm >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
 build: deps
