@@ -146,16 +146,22 @@ func (p *cloudletProc) signal(sig os.Signal, within time.Duration) int {
 }
 
 // pid is the id of the server process (the child of the supervisor started), for reading /proc
-// and for signals; 0 when there is none at the moment (between a crash and its restart).
+// and for signals; 0 when there is none at the moment (between a crash and its restart). The
+// kernel lists a child under the thread that started it, which need not be the supervisor's main
+// thread (its goroutine locks whichever thread it is on), so every thread's list is read.
 func (p *cloudletProc) pid() int {
-	sup := strconv.Itoa(p.cmd.Process.Pid)
-	children, err := os.ReadFile(filepath.Join("/proc", sup, "task", sup, "children"))
-	if err != nil {
-		return 0
+	lists, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "task", "*", "children"))
+	for _, list := range lists {
+		children, err := os.ReadFile(list)
+		if err != nil {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
+		if pid, _ := strconv.Atoi(first); pid != 0 {
+			return pid
+		}
 	}
-	first, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
-	pid, _ := strconv.Atoi(first)
-	return pid
+	return 0
 }
 
 // syncBuffer collects a child's output from several goroutines.

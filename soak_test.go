@@ -219,6 +219,7 @@ loop:
 		case <-sampleEvery.C:
 			s, err := readSample(p.pid())
 			if err != nil {
+				time.Sleep(time.Second) // for a crashed server's last words and the supervisor's
 				t.Fatalf("cloudlet gone: %v\n%s", err, p.log.String())
 			}
 			samples = append(samples, s)
